@@ -1,0 +1,27 @@
+"""REST endpoints of live sessions."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from assembly import permissions, selectors
+from realtime.errors import ServiceError
+
+
+class SessionStateView(APIView):
+    """The whole state of a live session, as the socket's first frame (for resync)."""
+
+    @extend_schema(responses={200: OpenApiTypes.OBJECT, 404: OpenApiTypes.OBJECT})
+    def get(self, request: Request, session_id: int) -> Response:
+        try:
+            session = permissions.get_session_for_user(request.user, session_id)
+        except ServiceError as exc:
+            return Response({"detail": str(exc.message)}, status=exc.http_status)
+        data: dict[str, Any] = selectors.session_state(session, request.user)
+        return Response(data, headers={"Cache-Control": "no-store"})

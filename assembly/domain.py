@@ -1,0 +1,168 @@
+"""Pure rules of live sessions: state transitions, the speaker queue, rotation.
+
+Standard library only. Time is passed in, never read here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+
+
+# --- Session states --------------------------------------------------------------
+
+
+class SessionStatus(StrEnum):
+    SCHEDULED = "scheduled"
+    LIVE = "live"
+    ADJOURNED = "adjourned"
+    CLOSED = "closed"
+
+
+class SessionAction(StrEnum):
+    START = "start"
+    ADJOURN = "adjourn"
+    RESUME = "resume"
+    CLOSE = "close"
+
+
+class InvalidTransition(Exception):
+    def __init__(self, state: str, action: str) -> None:
+        super().__init__(f"cannot {action} a session that is {state}")
+        self.state = state
+        self.action = action
+
+
+#: The whole life of a session. Anything not listed is refused.
+TRANSITIONS: dict[tuple[SessionStatus, SessionAction], SessionStatus] = {
+    (SessionStatus.SCHEDULED, SessionAction.START): SessionStatus.LIVE,
+    (SessionStatus.SCHEDULED, SessionAction.CLOSE): SessionStatus.CLOSED,
+    (SessionStatus.LIVE, SessionAction.ADJOURN): SessionStatus.ADJOURNED,
+    (SessionStatus.ADJOURNED, SessionAction.RESUME): SessionStatus.LIVE,
+    (SessionStatus.ADJOURNED, SessionAction.CLOSE): SessionStatus.CLOSED,
+}
+
+
+def transition(state: str, action: str) -> SessionStatus:
+    """Return the state after ``action``, or raise :class:`InvalidTransition`."""
+    try:
+        key = (SessionStatus(state), SessionAction(action))
+    except ValueError:
+        raise InvalidTransition(state, action) from None
+    try:
+        return TRANSITIONS[key]
+    except KeyError:
+        raise InvalidTransition(state, action) from None
+
+
+def allowed_actions(state: str) -> list[SessionAction]:
+    return [action for (src, action) in TRANSITIONS if src == state]
+
+
+# --- Speaker queue ---------------------------------------------------------------
+
+
+class HandKind(StrEnum):
+    PROCESS = "process"
+    RESPONSE = "response"
+    QUESTION = "question"
+    SPEAK = "speak"
+
+
+#: Rank of each kind: lower speaks earlier.
+KIND_RANK: dict[HandKind, int] = {
+    HandKind.PROCESS: 0,
+    HandKind.RESPONSE: 1,
+    HandKind.QUESTION: 2,
+    HandKind.SPEAK: 3,
+}
+
+
+@dataclass(frozen=True)
+class Hand:
+    """A raised hand waiting in the queue.
+
+    ``pinned`` is a position the facilitator moved the entry to (0 = head),
+    ``pinned_at`` orders several moves: a later move wins a contested slot.
+    """
+
+    member: int
+    kind: HandKind
+    raised_at: datetime
+    pinned: int | None = None
+    pinned_at: datetime | None = None
+
+
+def natural_key(hand: Hand, has_spoken: frozenset[int]) -> tuple[int, int, datetime, int]:
+    rank = KIND_RANK[hand.kind]
+    # Progressive order applies to plain speakers only.
+    spoken = 1 if hand.kind is HandKind.SPEAK and hand.member in has_spoken else 0
+    return (rank, spoken, hand.raised_at, hand.member)
+
+
+def order_queue(hands: Iterable[Hand], has_spoken: Iterable[int]) -> list[Hand]:
+    """Order the speaker queue.
+
+    Process points first, then direct responses, then clarifying questions,
+    then speakers: those who have not yet spoken in this session before those
+    who have; within each rank by time raised (member id breaks exact ties).
+    Entries the facilitator moved are then put at their pinned positions,
+    earliest move first, so that a later move takes precedence in a clash.
+    """
+    spoken = frozenset(has_spoken)
+    hands = list(hands)
+    free = sorted((h for h in hands if h.pinned is None), key=lambda h: natural_key(h, spoken))
+    pinned = sorted(
+        (h for h in hands if h.pinned is not None),
+        key=lambda h: (h.pinned_at or h.raised_at, h.member),
+    )
+    result = free
+    for hand in pinned:
+        assert hand.pinned is not None
+        position = max(0, min(hand.pinned, len(result)))
+        result.insert(position, hand)
+    return result
+
+
+# --- Facilitation rotation ---------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Candidate:
+    member: int
+    name: str
+    last_facilitated: datetime | None
+    times: int = 0
+
+
+def suggest_facilitators(candidates: Sequence[Candidate], count: int = 3) -> list[Candidate]:
+    """Those who never facilitated come first, then who facilitated least recently."""
+
+    def key(c: Candidate) -> tuple[int, str, int, str, int]:
+        never = 0 if c.last_facilitated is None else 1
+        when = c.last_facilitated.isoformat() if c.last_facilitated else ""
+        return (never, when, c.times, c.name.casefold(), c.member)
+
+    return sorted(candidates, key=key)[: max(0, count)]
+
+
+# --- Speaking time -----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Turn:
+    member: int
+    started_at: datetime
+    ended_at: datetime | None
+
+
+def speaking_totals(turns: Iterable[Turn], now: datetime) -> dict[int, int]:
+    """Whole seconds each member has spoken; an open turn counts up to ``now``."""
+    totals: dict[int, float] = {}
+    for turn in turns:
+        end = turn.ended_at or now
+        seconds = max(0.0, (end - turn.started_at).total_seconds())
+        totals[turn.member] = totals.get(turn.member, 0.0) + seconds
+    return {member: int(seconds) for member, seconds in totals.items()}

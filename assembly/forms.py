@@ -1,0 +1,104 @@
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlsplit
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from assembly.models import Task, User, Visibility
+from assembly.services import MAX_SPEAKING_SECONDS, MAX_TIMER_SECONDS
+
+
+class ProfileForm(forms.Form):
+    display_name = forms.CharField(label=_("Display name"), max_length=100, required=False)
+    language = forms.ChoiceField(label=_("Preferred language"), choices=User.Language.choices)
+
+
+class SessionPlanForm(forms.Form):
+    title = forms.CharField(label=_("Title"), max_length=200)
+    starts_at = forms.DateTimeField(
+        label=_("Date and time"),
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+    )
+    visibility = forms.ChoiceField(
+        label=_("Who can watch"), choices=Visibility.choices, initial=Visibility.MEMBERS
+    )
+    video_url = forms.URLField(
+        label=_("Video meeting link"),
+        required=False,
+        max_length=500,
+        assume_scheme="https",
+        help_text=_("A Jitsi or BigBlueButton address, starting with https://"),
+    )
+    speaking_seconds = forms.IntegerField(
+        label=_("Speaking time (seconds)"), min_value=15, max_value=MAX_SPEAKING_SECONDS
+    )
+    facilitators = forms.TypedMultipleChoiceField(
+        label=_("Facilitators"), coerce=int, required=False, widget=forms.CheckboxSelectMultiple
+    )
+    note_takers = forms.TypedMultipleChoiceField(
+        label=_("Note-takers"), coerce=int, required=False, widget=forms.CheckboxSelectMultiple
+    )
+    agenda = forms.CharField(
+        label=_("Agenda"),
+        required=False,
+        max_length=10_000,
+        widget=forms.Textarea(attrs={"rows": 5}),
+        help_text=_("One item per line. Add the minutes after a bar: Budget | 20"),
+    )
+
+    def __init__(self, *args: Any, members: list[tuple[int, str]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["facilitators"].choices = members  # type: ignore[attr-defined]
+        self.fields["note_takers"].choices = members  # type: ignore[attr-defined]
+
+    def clean_video_url(self) -> str:
+        url: str = self.cleaned_data["video_url"]
+        if url and urlsplit(url).scheme != "https":
+            raise forms.ValidationError(_("The link must start with https://"))
+        return url
+
+    def clean_agenda(self) -> list[tuple[str, int]]:
+        items: list[tuple[str, int]] = []
+        for raw in self.cleaned_data["agenda"].splitlines():
+            line = raw.strip()
+            if not line:
+                continue
+            title, _sep, budget = line.partition("|")
+            title = title.strip()[:200]
+            try:
+                minutes = int(budget.strip()) if budget.strip() else 15
+            except ValueError:
+                raise forms.ValidationError(
+                    _("Write the minutes as a number after the bar: %(line)s") % {"line": line}
+                ) from None
+            if not 1 <= minutes <= 600:
+                raise forms.ValidationError(_("An item's budget is 1 to 600 minutes."))
+            items.append((title, minutes))
+        if len(items) > 100:
+            raise forms.ValidationError(_("At most 100 agenda items."))
+        return items
+
+
+class AgendaItemForm(forms.Form):
+    title = forms.CharField(label=_("Title"), max_length=200)
+    minutes_budget = forms.IntegerField(
+        label=_("Time budget (minutes)"), min_value=1, max_value=600, initial=15
+    )
+
+
+class MinutesForm(forms.Form):
+    text = forms.CharField(
+        label=_("Minutes"), required=False, max_length=100_000, widget=forms.Textarea
+    )
+
+
+class TimerForm(forms.Form):
+    seconds = forms.IntegerField(label=_("Seconds"), min_value=1, max_value=MAX_TIMER_SECONDS)
+
+
+class TaskForm(forms.Form):
+    task = forms.ChoiceField(choices=Task.choices)
+
+

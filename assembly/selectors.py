@@ -1,0 +1,258 @@
+"""Reads shaped for pages, the API and live snapshots."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from django.db.models import Count, Max, Q
+from django.utils import timezone
+
+from assembly import domain
+from assembly.models import (
+    AgendaItem,
+    Assembly,
+    Attendance,
+    Hand,
+    Membership,
+    Role,
+    Session,
+    SessionStatus,
+    SessionTask,
+    SpeakingTurn,
+    Task,
+    User,
+    Visibility,
+)
+
+
+def iso(value: datetime | None) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+# --- Parts of the live state -----------------------------------------------------------
+
+
+def agenda_rows(session_id: int) -> list[dict[str, Any]]:
+    items = AgendaItem.objects.filter(session_id=session_id).select_related("proposal")
+    return [
+        {
+            "id": item.pk,
+            "title": item.title,
+            "description": item.description,
+            "status": item.status,
+            "minutes": item.minutes,
+            "minutes_budget": item.minutes_budget,
+            "proposal": (
+                {"id": item.proposal.pk, "title": item.proposal.title} if item.proposal else None
+            ),
+        }
+        for item in items
+    ]
+
+
+def waiting_hands(session_id: int) -> list[Hand]:
+    return list(
+        Hand.objects.filter(session_id=session_id, state=Hand.State.WAITING).select_related(
+            "member"
+        )
+    )
+
+
+def members_who_spoke(session_id: int) -> set[int]:
+    return set(
+        SpeakingTurn.objects.filter(session_id=session_id).values_list("member_id", flat=True)
+    )
+
+
+def ordered_hands(session_id: int) -> list[Hand]:
+    """Waiting hands in speaking order (the rule is :func:`assembly.domain.order_queue`)."""
+    hands = waiting_hands(session_id)
+    by_member = {hand.member_id: hand for hand in hands}
+    ordered = domain.order_queue(
+        (
+            domain.Hand(
+                member=hand.member_id,
+                kind=domain.HandKind(hand.kind),
+                raised_at=hand.raised_at,
+                pinned=hand.pinned,
+                pinned_at=hand.pinned_at,
+            )
+            for hand in hands
+        ),
+        members_who_spoke(session_id),
+    )
+    return [by_member[h.member] for h in ordered]
+
+
+def queue_state(session: Session) -> dict[str, Any]:
+    hands = ordered_hands(session.pk)
+    turns = list(SpeakingTurn.objects.filter(session_id=session.pk).select_related("member"))
+    current = next((t for t in turns if t.ended_at is None), None)
+    totals = domain.speaking_totals(
+        (domain.Turn(t.member_id, t.started_at, t.ended_at) for t in turns if t.ended_at),
+        timezone.now(),
+    )
+    return {
+        "queue": [
+            {
+                "member": hand.member_id,
+                "name": hand.member.public_name,
+                "kind": hand.kind,
+                "raised_at": iso(hand.raised_at),
+                "moved": hand.pinned is not None,
+            }
+            for hand in hands
+        ],
+        "speaker": (
+            {
+                "member": current.member_id,
+                "name": current.member.public_name,
+                "kind": current.kind,
+                "started_at": iso(current.started_at),
+            }
+            if current
+            else None
+        ),
+        "timer": {"ends_at": iso(session.timer_ends_at), "seconds": session.timer_seconds},
+        "totals": {str(member): seconds for member, seconds in sorted(totals.items())},
+    }
+
+
+def presence(session_id: int) -> dict[str, Any]:
+    rows = (
+        Attendance.objects.filter(session_id=session_id)
+        .select_related("member")
+        .order_by("checked_in_at", "member_id")
+    )
+    return {
+        "present": [row.member_id for row in rows],
+        "people": {str(row.member_id): row.member.public_name for row in rows},
+    }
+
+
+def tasks(session_id: int) -> dict[str, list[int]]:
+    rows = SessionTask.objects.filter(session_id=session_id).order_by("assigned_at", "user_id")
+    return {
+        "facilitators": [r.user_id for r in rows if r.task == Task.FACILITATOR],
+        "note_takers": [r.user_id for r in rows if r.task == Task.NOTE_TAKER],
+    }
+
+
+def session_state(session: Session, user: Any = None) -> dict[str, Any]:
+    """The whole state of a live session: the first socket frame and the resync body."""
+    task_ids = tasks(session.pk)
+    user_id = int(user.pk) if user is not None and user.is_authenticated else None
+    role = None
+    if user_id is not None:
+        role = (
+            Membership.objects.filter(assembly_id=session.assembly_id, user_id=user_id)
+            .values_list("role", flat=True)
+            .first()
+        )
+    is_participant = role == Role.MEMBER
+    return {
+        "seq": session.seq,
+        "session": {
+            "id": session.pk,
+            "title": session.title,
+            "status": session.status,
+            "visibility": session.visibility,
+            "starts_at": iso(session.starts_at),
+            "video_url": session.video_url,
+            "speaking_seconds": session.speaking_seconds,
+            "assembly": {
+                "id": session.assembly_id,
+                "slug": session.assembly.slug,
+                "name": session.assembly.name,
+            },
+        },
+        "agenda": agenda_rows(session.pk),
+        "current_item": session.current_item_id,
+        "queue": queue_state(session),
+        **presence(session.pk),
+        **task_ids,
+        "decisions": [],
+        "you": {
+            "member": user_id if role is not None else None,
+            "participant": is_participant,
+            "facilitator": is_participant and user_id in task_ids["facilitators"],
+            "note_taker": is_participant
+            and (user_id in task_ids["note_takers"] or user_id in task_ids["facilitators"]),
+        },
+    }
+
+
+# --- Pages -------------------------------------------------------------------------
+
+
+def assemblies_for(user: Any) -> list[Assembly]:
+    if not user.is_authenticated:
+        return list(Assembly.objects.filter(is_public=True))
+    return list(
+        Assembly.objects.filter(Q(is_public=True) | Q(memberships__user=user)).distinct()
+    )
+
+
+def sessions_for_assembly(assembly: Assembly, user: Any) -> list[Session]:
+    qs = Session.objects.filter(assembly=assembly).order_by("-starts_at")
+    from assembly.permissions import membership_role
+
+    if membership_role(user, assembly.pk) is None:
+        qs = qs.filter(visibility=Visibility.PUBLIC)
+    return list(qs)
+
+
+def upcoming_and_live(user: Any) -> list[Session]:
+    assemblies = assemblies_for(user)
+    from assembly.permissions import membership_role
+
+    sessions: list[Session] = []
+    for assembly in assemblies:
+        qs = Session.objects.filter(
+            assembly=assembly,
+            status__in=[SessionStatus.SCHEDULED, SessionStatus.LIVE, SessionStatus.ADJOURNED],
+        ).select_related("assembly")
+        if membership_role(user, assembly.pk) is None:
+            qs = qs.filter(visibility=Visibility.PUBLIC)
+        sessions.extend(qs)
+    return sorted(sessions, key=lambda s: (s.status != SessionStatus.LIVE, s.starts_at))
+
+
+def members_of(assembly: Assembly) -> list[Membership]:
+    return list(
+        Membership.objects.filter(assembly=assembly)
+        .select_related("user")
+        .order_by("role", "user__display_name", "user__username")
+    )
+
+
+def facilitator_suggestions(assembly: Assembly, count: int = 5) -> list[domain.Candidate]:
+    """Members by rotation: who facilitated least recently (or never) first."""
+    rows = (
+        User.objects.filter(memberships__assembly=assembly, memberships__role=Role.MEMBER)
+        .annotate(
+            last=Max(
+                "session_tasks__session__starts_at",
+                filter=Q(
+                    session_tasks__task=Task.FACILITATOR,
+                    session_tasks__session__assembly=assembly,
+                ),
+            ),
+            times=Count(
+                "session_tasks",
+                filter=Q(
+                    session_tasks__task=Task.FACILITATOR,
+                    session_tasks__session__assembly=assembly,
+                ),
+            ),
+        )
+        .distinct()
+    )
+    candidates = [domain.Candidate(u.pk, u.public_name, u.last, u.times) for u in rows]
+    return domain.suggest_facilitators(candidates, count)
+
+
+def session_people(session: Session) -> dict[int, str]:
+    ids = set(tasks(session.pk)["facilitators"]) | set(tasks(session.pk)["note_takers"])
+    return {u.pk: u.public_name for u in User.objects.filter(pk__in=ids)}

@@ -1,0 +1,536 @@
+"""Every write to assemblies and live sessions.
+
+Each service locks the session row, checks access through
+:mod:`assembly.permissions`, applies the rule from :mod:`assembly.domain`,
+bumps ``seq`` and publishes its event once the transaction commits.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.db.models import Max
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from assembly import domain, events, permissions, selectors
+from assembly.models import (
+    AgendaItem,
+    AgendaStatus,
+    Assembly,
+    Attendance,
+    Hand,
+    Invitation,
+    Membership,
+    QueueMove,
+    Role,
+    Session,
+    SessionStatus,
+    SessionTask,
+    SpeakingTurn,
+    Task,
+    User,
+)
+from realtime.errors import Conflict, Forbidden, Invalid, NotFound
+from realtime.protocol import frame
+from realtime.publish import publish_on_commit, publish_snapshot
+
+MAX_TIMER_SECONDS = 3 * 60 * 60
+MAX_SPEAKING_SECONDS = 60 * 60
+
+
+# --- Helpers -------------------------------------------------------------------------
+
+
+def _lock(session_id: int) -> Session:
+    session = (
+        Session.objects.select_for_update().select_related("assembly").filter(pk=session_id).first()
+    )
+    if session is None:
+        raise NotFound(_("There is no such session."))
+    return session
+
+
+def _emit(session: Session, event: Any, *extra_fields: str) -> int:
+    """Bump the session's seq in this transaction and publish ``event`` on commit."""
+    session.seq += 1
+    session.save(update_fields=["seq", *extra_fields])
+    publish_on_commit(session.pk, session.seq, event)
+    return session.seq
+
+
+def _require_live(session: Session) -> None:
+    if session.status != SessionStatus.LIVE:
+        raise Conflict(_("The session is not live."))
+
+
+def _require_not_closed(session: Session) -> None:
+    if session.status == SessionStatus.CLOSED:
+        raise Conflict(_("This session is closed."))
+
+
+def _queue_event(session: Session) -> events.QueueChanged:
+    return events.QueueChanged(**selectors.queue_state(session))
+
+
+def _end_current_turn(session: Session, now: datetime) -> bool:
+    return SpeakingTurn.objects.filter(session=session, ended_at__isnull=True).update(
+        ended_at=now
+    ) > 0
+
+
+# --- Session life --------------------------------------------------------------------
+
+
+def _change_status(actor: Any, session_id: int, action: domain.SessionAction) -> Session:
+    session = _lock(session_id)
+    permissions.require_facilitator(actor, session)
+    try:
+        new_state = domain.transition(session.status, action)
+    except domain.InvalidTransition:
+        raise Conflict(
+            _("This cannot be done while the session is %(status)s.")
+            % {"status": SessionStatus(session.status).label}
+        ) from None
+    session.status = new_state
+    return session
+
+
+@transaction.atomic
+def start_session(actor: Any, session_id: int) -> int:
+    session = Session.objects.filter(pk=session_id).values_list("status", flat=True).first()
+    action = (
+        domain.SessionAction.RESUME
+        if session == SessionStatus.ADJOURNED
+        else domain.SessionAction.START
+    )
+    locked = _change_status(actor, session_id, action)
+    return _emit(locked, events.SessionStarted(status=locked.status), "status")
+
+
+@transaction.atomic
+def adjourn_session(actor: Any, session_id: int) -> int:
+    session = _change_status(actor, session_id, domain.SessionAction.ADJOURN)
+    now = timezone.now()
+    _end_current_turn(session, now)
+    session.timer_ends_at = None
+    session.timer_seconds = None
+    _emit(
+        session,
+        events.SessionAdjourned(status=session.status),
+        "status",
+        "timer_ends_at",
+        "timer_seconds",
+    )
+    # The speaker's turn ends with the sitting, so the queue changes too.
+    return _emit(session, _queue_event(session))
+
+
+@transaction.atomic
+def close_session(actor: Any, session_id: int) -> int:
+    session = _change_status(actor, session_id, domain.SessionAction.CLOSE)
+    now = timezone.now()
+    Hand.objects.filter(session=session, state=Hand.State.WAITING).update(
+        state=Hand.State.LOWERED, ended_at=now
+    )
+    _end_current_turn(session, now)
+    AgendaItem.objects.filter(session=session, status=AgendaStatus.OPEN).update(
+        status=AgendaStatus.DONE
+    )
+    return _emit(session, events.SessionClosed(status=session.status), "status")
+
+
+# --- Agenda ------------------------------------------------------------------------------
+
+
+def _agenda_changed(session: Session) -> events.AgendaChanged:
+    return events.AgendaChanged(
+        agenda=selectors.agenda_rows(session.pk), current_item=session.current_item_id
+    )
+
+
+def _item(session: Session, item_id: int) -> AgendaItem:
+    item = AgendaItem.objects.filter(session=session, pk=item_id).first()
+    if item is None:
+        raise NotFound(_("There is no such agenda item in this session."))
+    return item
+
+
+@transaction.atomic
+def open_agenda_item(actor: Any, session_id: int, item_id: int) -> int:
+    session = _lock(session_id)
+    permissions.require_facilitator(actor, session)
+    item = _item(session, item_id)
+    _require_live(session)
+    if session.current_item_id == item.pk:
+        raise Conflict(_("This item is already on the agenda now."))
+    now = timezone.now()
+    AgendaItem.objects.filter(session=session, status=AgendaStatus.OPEN).update(
+        status=AgendaStatus.DONE
+    )
+    item.status = AgendaStatus.OPEN
+    item.opened_at = now
+    item.save(update_fields=["status", "opened_at"])
+    session.current_item = item
+    return _emit(
+        session,
+        events.AgendaItemOpened(item=item.pk, agenda=selectors.agenda_rows(session.pk)),
+        "current_item",
+    )
+
+
+@transaction.atomic
+def add_agenda_item(
+    actor: Any, session_id: int, title: str, minutes_budget: int, description: str = ""
+) -> AgendaItem:
+    session = _lock(session_id)
+    permissions.require_facilitator(actor, session)
+    _require_not_closed(session)
+    title = title.strip()
+    if not title:
+        raise Invalid(_("Some fields are not valid."), {"title": _("This field is required.")})
+    last = AgendaItem.objects.filter(session=session).aggregate(m=Max("position"))["m"]
+    item = AgendaItem.objects.create(
+        session=session,
+        title=title,
+        description=description,
+        minutes_budget=minutes_budget,
+        position=(last or 0) + 1,
+    )
+    _emit(session, _agenda_changed(session))
+    return item
+
+
+@transaction.atomic
+def move_agenda_item(actor: Any, session_id: int, item_id: int, offset: int) -> int:
+    """Move an item up (``-1``) or down (``+1``) the agenda."""
+    session = _lock(session_id)
+    permissions.require_facilitator(actor, session)
+    _require_not_closed(session)
+    items = list(AgendaItem.objects.filter(session=session))
+    index = next((i for i, it in enumerate(items) if it.pk == item_id), None)
+    if index is None:
+        raise NotFound(_("There is no such agenda item in this session."))
+    target = index + offset
+    if target < 0 or target >= len(items):
+        raise Conflict(_("The item cannot move further."))
+    items.insert(target, items.pop(index))
+    for position, it in enumerate(items, start=1):
+        it.position = position
+    AgendaItem.objects.bulk_update(items, ["position"])
+    return _emit(session, _agenda_changed(session))
+
+
+@transaction.atomic
+def remove_agenda_item(actor: Any, session_id: int, item_id: int) -> int:
+    session = _lock(session_id)
+    permissions.require_facilitator(actor, session)
+    _require_not_closed(session)
+    item = _item(session, item_id)
+    if item.status != AgendaStatus.PENDING or item.minutes:
+        raise Conflict(_("Only items not yet discussed can be removed."))
+    item.delete()
+    return _emit(session, _agenda_changed(session))
+
+
+@transaction.atomic
+def save_minutes(actor: Any, session_id: int, item_id: int, text: str) -> int:
+    session = _lock(session_id)
+    permissions.require_note_taker(actor, session)
+    _require_not_closed(session)
+    item = _item(session, item_id)
+    if item.minutes == text:
+        return session.seq
+    now = timezone.now()
+    item.minutes = text
+    item.minutes_updated_at = now
+    item.minutes_updated_by = actor
+    item.save(update_fields=["minutes", "minutes_updated_at", "minutes_updated_by"])
+    return _emit(
+        session,
+        events.MinutesChanged(item=item.pk, minutes=text, updated_at=now.isoformat(), by=actor.pk),
+    )
+
+
+# --- Speaker queue -----------------------------------------------------------------------
+
+
+@transaction.atomic
+def raise_hand(actor: Any, session_id: int, kind: str) -> int:
+    session = _lock(session_id)
+    permissions.require_participant(actor, session)
+    _require_live(session)
+    domain.HandKind(kind)
+    now = timezone.now()
+    hand = Hand.objects.filter(session=session, member=actor, state=Hand.State.WAITING).first()
+    if hand is not None:
+        if hand.kind == kind:
+            return session.seq  # already waiting with this kind: nothing changes
+        hand.kind = kind
+        hand.raised_at = now
+        hand.pinned = None
+        hand.pinned_at = None
+        hand.save(update_fields=["kind", "raised_at", "pinned", "pinned_at"])
+    else:
+        Hand.objects.create(session=session, member=actor, kind=kind, raised_at=now)
+    return _emit(session, _queue_event(session))
+
+
+@transaction.atomic
+def lower_hand(actor: Any, session_id: int) -> int:
+    session = _lock(session_id)
+    permissions.require_participant(actor, session)
+    changed = Hand.objects.filter(session=session, member=actor, state=Hand.State.WAITING).update(
+        state=Hand.State.LOWERED, ended_at=timezone.now()
+    )
+    if not changed:
+        return session.seq
+    return _emit(session, _queue_event(session))
+
+
+@transaction.atomic
+def next_speaker(actor: Any, session_id: int) -> int:
+    """End the current turn and give the floor to the head of the queue."""
+    session = _lock(session_id)
+    permissions.require_facilitator(actor, session)
+    _require_live(session)
+    now = timezone.now()
+    _end_current_turn(session, now)
+    ordered = selectors.ordered_hands(session.pk)
+    if ordered:
+        head = ordered[0]
+        head.state = Hand.State.TAKEN
+        head.ended_at = now
+        head.save(update_fields=["state", "ended_at"])
+        SpeakingTurn.objects.create(
+            session=session,
+            member_id=head.member_id,
+            kind=head.kind,
+            agenda_item_id=session.current_item_id,
+            started_at=now,
+        )
+        session.timer_seconds = session.speaking_seconds
+        session.timer_ends_at = now + timedelta(seconds=session.speaking_seconds)
+    else:
+        session.timer_seconds = None
+        session.timer_ends_at = None
+    return _emit(session, _queue_event(session), "timer_ends_at", "timer_seconds")
+
+
+@transaction.atomic
+def move_hand(actor: Any, session_id: int, member_id: int, position: int) -> int:
+    session = _lock(session_id)
+    permissions.require_facilitator(actor, session)
+    _require_live(session)
+    ordered = selectors.ordered_hands(session.pk)
+    index = next((i for i, h in enumerate(ordered) if h.member_id == member_id), None)
+    if index is None:
+        raise NotFound(_("This person is not in the speaker queue."))
+    position = max(0, min(position, len(ordered) - 1))
+    if position == index:
+        return session.seq
+    now = timezone.now()
+    hand = ordered[index]
+    hand.pinned = position
+    hand.pinned_at = now
+    hand.save(update_fields=["pinned", "pinned_at"])
+    QueueMove.objects.create(
+        session=session,
+        hand=hand,
+        moved_by=actor,
+        from_position=index,
+        to_position=position,
+        moved_at=now,
+    )
+    return _emit(session, _queue_event(session))
+
+
+@transaction.atomic
+def start_timer(actor: Any, session_id: int, seconds: int) -> int:
+    session = _lock(session_id)
+    permissions.require_facilitator(actor, session)
+    _require_live(session)
+    if not 1 <= seconds <= MAX_TIMER_SECONDS:
+        raise Invalid(
+            _("Some fields are not valid."),
+            {"seconds": _("Between 1 and %(n)s seconds.") % {"n": MAX_TIMER_SECONDS}},
+        )
+    session.timer_seconds = seconds
+    session.timer_ends_at = timezone.now() + timedelta(seconds=seconds)
+    return _emit(session, _queue_event(session), "timer_ends_at", "timer_seconds")
+
+
+@transaction.atomic
+def stop_timer(actor: Any, session_id: int) -> int:
+    session = _lock(session_id)
+    permissions.require_facilitator(actor, session)
+    if session.timer_ends_at is None:
+        return session.seq
+    session.timer_seconds = None
+    session.timer_ends_at = None
+    return _emit(session, _queue_event(session), "timer_ends_at", "timer_seconds")
+
+
+# --- Attendance ---------------------------------------------------------------------------
+
+
+def _presence_frame(session_id: int) -> tuple[int, str]:
+    data = selectors.presence(session_id)
+    return session_id, frame(events.PresenceChanged.name, None, data)
+
+
+def publish_presence(session_id: int) -> None:
+    publish_snapshot(f"presence:{session_id}", lambda: _presence_frame(session_id))
+
+
+@transaction.atomic
+def check_in(actor: Any, session_id: int) -> bool:
+    """Mark a member present. Returns True when this is a new check-in."""
+    session = Session.objects.filter(pk=session_id).first()
+    if session is None:
+        raise NotFound(_("There is no such session."))
+    permissions.require_participant(actor, session)
+    _require_not_closed(session)
+    if Attendance.objects.filter(session=session, member=actor).exists():
+        return False
+    try:
+        with transaction.atomic():
+            Attendance.objects.create(session=session, member=actor, checked_in_at=timezone.now())
+    except IntegrityError:
+        return False  # checked in a moment ago from another tab
+    publish_presence(session.pk)
+    return True
+
+
+# --- Tasks: facilitation and note-taking rotate ------------------------------------------------
+
+
+def _tasks_event(session: Session) -> events.TasksChanged:
+    return events.TasksChanged(**selectors.tasks(session.pk))
+
+
+@transaction.atomic
+def volunteer(actor: Any, session_id: int, task: str) -> int:
+    session = _lock(session_id)
+    if not permissions.can_volunteer(actor, session):
+        raise Forbidden(_("Only members can take on a task in an open session."))
+    Task(task)
+    _, created = SessionTask.objects.get_or_create(
+        session=session, user=actor, task=task, defaults={"volunteered": True}
+    )
+    if not created:
+        return session.seq
+    return _emit(session, _tasks_event(session))
+
+
+@transaction.atomic
+def step_down(actor: Any, session_id: int, task: str) -> int:
+    session = _lock(session_id)
+    deleted, _rows = SessionTask.objects.filter(session=session, user=actor, task=task).delete()
+    if not deleted:
+        return session.seq
+    return _emit(session, _tasks_event(session))
+
+
+# --- Planning ------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def plan_session(
+    actor: Any,
+    assembly: Assembly,
+    *,
+    title: str,
+    starts_at: datetime,
+    visibility: str,
+    video_url: str = "",
+    speaking_seconds: int | None = None,
+    facilitators: list[int] | tuple[int, ...] = (),
+    note_takers: list[int] | tuple[int, ...] = (),
+    agenda: list[tuple[str, int]] | tuple[tuple[str, int], ...] = (),
+) -> Session:
+    if not permissions.can_plan_session(actor, assembly):
+        raise Forbidden(_("Only members of this assembly can plan its sessions."))
+    member_ids = set(
+        Membership.objects.filter(assembly=assembly, role=Role.MEMBER).values_list(
+            "user_id", flat=True
+        )
+    )
+    strangers = (set(facilitators) | set(note_takers)) - member_ids
+    if strangers:
+        raise Invalid(
+            _("Some fields are not valid."),
+            {"facilitators": _("Tasks can only go to members of this assembly.")},
+        )
+    session = Session.objects.create(
+        assembly=assembly,
+        title=title.strip(),
+        starts_at=starts_at,
+        visibility=visibility,
+        video_url=video_url,
+        speaking_seconds=speaking_seconds or assembly.default_speaking_seconds,
+        created_by=actor,
+    )
+    SessionTask.objects.bulk_create(
+        [SessionTask(session=session, user_id=uid, task=Task.FACILITATOR) for uid in facilitators]
+        + [SessionTask(session=session, user_id=uid, task=Task.NOTE_TAKER) for uid in note_takers]
+    )
+    AgendaItem.objects.bulk_create(
+        [
+            AgendaItem(session=session, title=t, minutes_budget=m, position=i)
+            for i, (t, m) in enumerate(agenda, start=1)
+        ]
+    )
+    return session
+
+
+# --- People --------------------------------------------------------------------------------
+
+
+INVITATION_DAYS = 14
+
+
+@transaction.atomic
+def create_invitation(actor: Any, assembly: Assembly, role: str = Role.MEMBER) -> Invitation:
+    if not permissions.can_invite(actor, assembly):
+        raise Forbidden(_("Only members can invite people to this assembly."))
+    return Invitation.objects.create(
+        assembly=assembly,
+        role=Role(role),
+        created_by=actor,
+        expires_at=timezone.now() + timedelta(days=INVITATION_DAYS),
+    )
+
+
+def valid_invitation(token: str) -> Invitation:
+    invitation = Invitation.objects.select_related("assembly").filter(token=token).first()
+    if invitation is None:
+        raise NotFound(_("This invitation link is not valid."))
+    if invitation.expires_at <= timezone.now() or invitation.uses >= invitation.max_uses:
+        raise Conflict(_("This invitation link has expired. Ask a member for a new one."))
+    return invitation
+
+
+@transaction.atomic
+def accept_invitation(actor: User, token: str) -> Membership:
+    invitation = Invitation.objects.select_for_update().filter(token=token).first()
+    if invitation is None:
+        raise NotFound(_("This invitation link is not valid."))
+    valid_invitation(token)
+    membership, created = Membership.objects.get_or_create(
+        assembly_id=invitation.assembly_id, user=actor, defaults={"role": invitation.role}
+    )
+    if created:
+        invitation.uses += 1
+        invitation.save(update_fields=["uses"])
+    return membership
+
+
+@transaction.atomic
+def update_profile(actor: User, *, display_name: str, language: str) -> User:
+    actor.display_name = display_name.strip()
+    actor.language = User.Language(language)
+    actor.save(update_fields=["display_name", "language"])
+    return actor

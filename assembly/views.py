@@ -1,0 +1,311 @@
+"""Server-rendered pages. Thin: they call services, selectors and permissions."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from assembly import permissions, selectors, services
+from assembly.forms import AgendaItemForm, ProfileForm, SessionPlanForm
+from assembly.middleware import CONTRAST_COOKIE, CONTRASTS, FONT_COOKIE, FONT_SIZES
+from assembly.models import HandKind, SessionStatus, Task, User
+from realtime import protocol
+from realtime.errors import NotFound, ServiceError
+
+ONE_YEAR = 60 * 60 * 24 * 365
+
+
+def _back(request: HttpRequest, default: str) -> HttpResponseRedirect:
+    target = request.POST.get("next") or request.META.get("HTTP_REFERER") or default
+    if not url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        target = default
+    return HttpResponseRedirect(target)
+
+
+def _error_page(request: HttpRequest, exc: ServiceError) -> HttpResponse:
+    return render(request, "error.html", {"error": exc}, status=exc.http_status)
+
+
+def home(request: HttpRequest) -> HttpResponse:
+    return render(
+        request,
+        "home.html",
+        {
+            "assemblies": selectors.assemblies_for(request.user),
+            "sessions": selectors.upcoming_and_live(request.user),
+        },
+    )
+
+
+def assembly_detail(request: HttpRequest, slug: str) -> HttpResponse:
+    try:
+        assembly = permissions.get_assembly_for_user(request.user, slug)
+    except ServiceError as exc:
+        return _error_page(request, exc)
+    return render(
+        request,
+        "assembly/assembly_detail.html",
+        {
+            "assembly": assembly,
+            "sessions": selectors.sessions_for_assembly(assembly, request.user),
+            "groups": assembly.working_groups.prefetch_related("members"),
+            "memberships": selectors.members_of(assembly),
+            "can_invite": permissions.can_invite(request.user, assembly),
+            "can_plan": permissions.can_plan_session(request.user, assembly),
+            "invitation": None,
+        },
+    )
+
+
+@login_required
+@require_POST
+def invitation_create(request: HttpRequest, slug: str) -> HttpResponse:
+    try:
+        assembly = permissions.get_assembly_for_user(request.user, slug)
+        invitation = services.create_invitation(request.user, assembly)
+    except ServiceError as exc:
+        return _error_page(request, exc)
+    link = request.build_absolute_uri(reverse("join", args=[invitation.token]))
+    return render(
+        request,
+        "assembly/invitation_created.html",
+        {"assembly": assembly, "invitation": invitation, "link": link},
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def join(request: HttpRequest, token: str) -> HttpResponse:
+    try:
+        invitation = services.valid_invitation(token)
+    except ServiceError as exc:
+        return _error_page(request, exc)
+    if request.method == "POST":
+        if not request.user.is_authenticated:
+            return redirect(f"{reverse('login')}?next={request.path}")
+        assert isinstance(request.user, User)
+        try:
+            services.accept_invitation(request.user, token)
+        except ServiceError as exc:
+            return _error_page(request, exc)
+        messages.success(
+            request,
+            _("Welcome. You are now a member of %(assembly)s.")
+            % {"assembly": invitation.assembly.name},
+        )
+        return redirect("assembly", slug=invitation.assembly.slug)
+    return render(request, "assembly/join.html", {"invitation": invitation})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def session_plan(request: HttpRequest, slug: str) -> HttpResponse:
+    try:
+        assembly = permissions.get_assembly_for_user(request.user, slug)
+    except ServiceError as exc:
+        return _error_page(request, exc)
+    if not permissions.can_plan_session(request.user, assembly):
+        return _error_page(request, NotFound(_("Only members of this assembly can plan its sessions.")))
+    members = [
+        (m.user_id, m.user.public_name) for m in selectors.members_of(assembly) if m.role == "member"
+    ]
+    suggestions = selectors.facilitator_suggestions(assembly, 3)
+    form = SessionPlanForm(
+        request.POST or None,
+        members=members,
+        initial={
+            "speaking_seconds": assembly.default_speaking_seconds,
+            "facilitators": [c.member for c in suggestions[:1]],
+        },
+    )
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            session = services.plan_session(
+                request.user,
+                assembly,
+                title=data["title"],
+                starts_at=data["starts_at"],
+                visibility=data["visibility"],
+                video_url=data["video_url"],
+                speaking_seconds=data["speaking_seconds"],
+                facilitators=data["facilitators"],
+                note_takers=data["note_takers"],
+                agenda=data["agenda"],
+            )
+        except ServiceError as exc:
+            form.add_error(None, str(exc.message))
+        else:
+            messages.success(request, _("The session is planned."))
+            return redirect("session", session_id=session.pk)
+    return render(
+        request,
+        "assembly/session_plan.html",
+        {"assembly": assembly, "form": form, "suggestions": suggestions},
+    )
+
+
+def session_live(request: HttpRequest, session_id: int) -> HttpResponse:
+    """The live page. Opening it checks a member in while the session is open."""
+    try:
+        session = permissions.get_session_for_user(request.user, session_id)
+    except ServiceError as exc:
+        return _error_page(request, exc)
+    if (
+        session.status != SessionStatus.CLOSED
+        and permissions.can_take_part(request.user, session)
+    ):
+        services.check_in(request.user, session.pk)
+    state = selectors.session_state(session, request.user)
+    people = selectors.session_people(session)
+    return render(
+        request,
+        "assembly/session_live.html",
+        {
+            "session": session,
+            "state": state,
+            "hand_kinds": HandKind.choices,
+            "people": people,
+            "my_hand": next(
+                (e for e in state["queue"]["queue"] if e["member"] == state["you"]["member"]),
+                None,
+            ),
+            "current": next(
+                (i for i in state["agenda"] if i["id"] == state["current_item"]), None
+            ),
+            "agenda_form": AgendaItemForm(),
+            "now": timezone.now(),
+            "tasks": Task,
+        },
+    )
+
+
+def _coerce(spec: protocol.Field, raw: str) -> Any:
+    inner = spec.inner if isinstance(spec, protocol.Optional) else spec
+    if isinstance(inner, protocol.Integer):
+        try:
+            return int(raw)
+        except ValueError:
+            return raw
+    return raw
+
+
+@require_POST
+def session_command(request: HttpRequest, session_id: int) -> HttpResponse:
+    """The page's forms: the same commands as the socket, through the same services."""
+    default = reverse("session", args=[session_id])
+    command = protocol.REGISTRY.get(request.POST.get("type", ""))
+    if command is None:
+        messages.error(request, _("Unknown command."))
+        return _back(request, default)
+    data = {
+        key: _coerce(spec, request.POST[key])
+        for key, spec in command.fields.items()
+        if key in request.POST
+    }
+    try:
+        cleaned = protocol.validate(command, data)
+        command.handler(protocol.CommandContext(request.user, session_id), cleaned)
+    except ServiceError as exc:
+        detail = "; ".join(f"{k}: {v}" for k, v in exc.fields.items())
+        messages.error(request, f"{exc.message} {detail}".strip())
+        if request.headers.get("Accept") == "application/json":
+            return HttpResponse(status=exc.http_status)
+    return _back(request, default)
+
+
+@require_POST
+def session_agenda(request: HttpRequest, session_id: int) -> HttpResponse:
+    """Add, move or remove agenda items (facilitators)."""
+    default = reverse("session", args=[session_id])
+    op = request.POST.get("op")
+    try:
+        if op == "add":
+            form = AgendaItemForm(request.POST)
+            if not form.is_valid():
+                for errors in form.errors.values():
+                    messages.error(request, " ".join(errors))
+                return _back(request, default)
+            services.add_agenda_item(
+                request.user,
+                session_id,
+                form.cleaned_data["title"],
+                form.cleaned_data["minutes_budget"],
+            )
+        elif op in {"up", "down", "remove"}:
+            item_id = int(request.POST.get("item", "0"))
+            if op == "remove":
+                services.remove_agenda_item(request.user, session_id, item_id)
+            else:
+                services.move_agenda_item(
+                    request.user, session_id, item_id, -1 if op == "up" else 1
+                )
+        else:
+            messages.error(request, _("Unknown command."))
+    except ValueError:
+        messages.error(request, _("There is no such agenda item in this session."))
+    except ServiceError as exc:
+        messages.error(request, str(exc.message))
+    return _back(request, default)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def profile(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    assert isinstance(user, User)
+    form = ProfileForm(
+        request.POST or None,
+        initial={"display_name": user.display_name, "language": user.language},
+    )
+    if request.method == "POST" and form.is_valid():
+        services.update_profile(user, **form.cleaned_data)
+        translation.activate(user.language)
+        messages.success(request, _("Your profile has been saved."))
+        response = redirect("profile")
+        response.set_cookie("django_language", user.language, max_age=ONE_YEAR, samesite="Lax")
+        return response
+    return render(request, "assembly/profile.html", {"form": form})
+
+
+@require_POST
+def set_language(request: HttpRequest) -> HttpResponse:
+    language = request.POST.get("language", "")
+    response = _back(request, reverse("home"))
+    if language not in {"tr", "en"}:
+        return response
+    if request.user.is_authenticated:
+        assert isinstance(request.user, User)
+        services.update_profile(
+            request.user, display_name=request.user.display_name, language=language
+        )
+    response.set_cookie("django_language", language, max_age=ONE_YEAR, samesite="Lax")
+    return response
+
+
+@require_POST
+def set_preferences(request: HttpRequest) -> HttpResponse:
+    response = _back(request, reverse("home"))
+    font = request.POST.get("font")
+    contrast = request.POST.get("contrast")
+    current = getattr(request, "reader_font", "m")
+    if font in {"smaller", "larger"}:
+        index = FONT_SIZES.index(current) + (1 if font == "larger" else -1)
+        font = FONT_SIZES[max(0, min(index, len(FONT_SIZES) - 1))]
+    if font in FONT_SIZES:
+        response.set_cookie(FONT_COOKIE, font, max_age=ONE_YEAR, samesite="Lax")
+    if contrast == "toggle":
+        contrast = "normal" if getattr(request, "reader_contrast", "normal") == "high" else "high"
+    if contrast in CONTRASTS:
+        response.set_cookie(CONTRAST_COOKIE, contrast, max_age=ONE_YEAR, samesite="Lax")
+    return response

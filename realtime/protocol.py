@@ -1,0 +1,254 @@
+"""The wire protocol: envelopes, inbound validation and the command registry.
+
+Server frames: ``{"event", "seq", "data"}``; replies: ``{"event": "reply", "seq": null,
+"in_response", "ok", "data" | "error"}``. Client frames: ``{"type", "id", "data"}``.
+"""
+
+from __future__ import annotations
+
+import json
+
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field, is_dataclass
+from datetime import date
+from typing import Any, ClassVar, Protocol
+
+from django.utils.translation import gettext as _
+
+from realtime.errors import Invalid, TooLarge
+
+MAX_ID_LENGTH = 100
+
+
+class Event(Protocol):
+    """A typed event: a frozen dataclass with a class-level ``name``."""
+
+    name: ClassVar[str]
+
+
+def event_payload(event: Any) -> dict[str, Any]:
+    if not is_dataclass(event) or isinstance(event, type):
+        raise TypeError(f"{event!r} is not an event dataclass")
+    return asdict(event)
+
+
+def encode(obj: Any) -> str:
+    return json.dumps(obj, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+
+
+def frame(event_name: str, seq: int | None, data: dict[str, Any]) -> str:
+    return encode({"event": event_name, "seq": seq, "data": data})
+
+
+def reply_ok(in_response: str | None, data: dict[str, Any] | None = None) -> str:
+    return encode(
+        {"event": "reply", "seq": None, "in_response": in_response, "ok": True, "data": data or {}}
+    )
+
+
+def reply_error(
+    in_response: str | None, code: str, message: str, fields: dict[str, Any] | None = None
+) -> str:
+    return encode(
+        {
+            "event": "reply",
+            "seq": None,
+            "in_response": in_response,
+            "ok": False,
+            "error": {"code": code, "message": message, "fields": fields or {}},
+        }
+    )
+
+
+# --- Field validators -----------------------------------------------------------------
+
+
+class Field:
+    required = True
+
+    def clean(self, value: Any) -> Any:
+        raise NotImplementedError
+
+
+@dataclass
+class Choice(Field):
+    choices: tuple[str, ...]
+
+    def clean(self, value: Any) -> str:
+        if not isinstance(value, str) or value not in self.choices:
+            raise ValueError(
+                _("Choose one of: %(choices)s") % {"choices": ", ".join(self.choices)}
+            )
+        return value
+
+
+@dataclass
+class Integer(Field):
+    minimum: int | None = None
+    maximum: int | None = None
+    nullable: bool = False
+
+    def clean(self, value: Any) -> int | None:
+        if value is None and self.nullable:
+            return None
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise ValueError(_("Enter a whole number."))
+        if self.minimum is not None and value < self.minimum:
+            raise ValueError(_("The smallest allowed value is %(n)s.") % {"n": self.minimum})
+        if self.maximum is not None and value > self.maximum:
+            raise ValueError(_("The largest allowed value is %(n)s.") % {"n": self.maximum})
+        return value
+
+
+@dataclass
+class Text(Field):
+    max_length: int
+    allow_blank: bool = True
+
+    def clean(self, value: Any) -> str:
+        if not isinstance(value, str):
+            raise ValueError(_("Enter text."))
+        if len(value) > self.max_length:
+            raise ValueError(
+                _("At most %(limit)s characters (you wrote %(count)s).")
+                % {"limit": self.max_length, "count": len(value)}
+            )
+        if not self.allow_blank and not value.strip():
+            raise ValueError(_("This field is required."))
+        return value
+
+
+@dataclass
+class OptionalDate(Field):
+    def clean(self, value: Any) -> date | None:
+        if value is None:
+            return None
+        if not isinstance(value, str):
+            raise ValueError(_("Enter a date as YYYY-MM-DD."))
+        try:
+            return date.fromisoformat(value)
+        except ValueError:
+            raise ValueError(_("Enter a date as YYYY-MM-DD.")) from None
+
+
+@dataclass
+class Optional(Field):
+    inner: Field
+    default: Any = None
+    required: bool = False  # type: ignore[misc]
+
+    def clean(self, value: Any) -> Any:
+        return self.inner.clean(value)
+
+
+# --- Commands -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CommandContext:
+    """Who sends a command, on which session socket."""
+
+    user: Any
+    session_id: int
+
+
+Handler = Callable[[CommandContext, dict[str, Any]], dict[str, Any] | None]
+
+
+@dataclass(frozen=True)
+class Command:
+    type: str
+    handler: Handler
+    fields: dict[str, Field] = field(default_factory=dict)
+    #: touches the database (every command does today; kept for clarity)
+    needs_db: bool = True
+
+
+REGISTRY: dict[str, Command] = {}
+
+
+def command(type_: str, **fields: Field) -> Callable[[Handler], Handler]:
+    """Register a WebSocket command: ``@command("hand.raise", kind=Choice(...))``."""
+
+    def decorator(handler: Handler) -> Handler:
+        if type_ in REGISTRY:
+            raise RuntimeError(f"command {type_} registered twice")
+        REGISTRY[type_] = Command(type_, handler, dict(fields))
+        return handler
+
+    return decorator
+
+
+@dataclass(frozen=True)
+class Inbound:
+    type: str
+    id: str
+    data: dict[str, Any]
+
+
+def parse_frame(text: str | None, max_bytes: int) -> Inbound:
+    """Parse one client frame. Raises :class:`TooLarge` or :class:`Invalid`."""
+    if text is None:
+        raise Invalid(_("Frames must be JSON text."))
+    if len(text) > max_bytes or len(text.encode("utf-8")) > max_bytes:
+        raise TooLarge(
+            _("The message is too large (at most %(limit)s bytes).") % {"limit": max_bytes}
+        )
+    try:
+        obj = json.loads(text, parse_constant=_reject_constant)
+    except (ValueError, RecursionError):
+        raise Invalid(_("The message is not valid JSON.")) from None
+    if not isinstance(obj, dict):
+        raise Invalid(_("The message must be a JSON object."))
+    frame_id = obj.get("id")
+    if not isinstance(frame_id, str) or not frame_id or len(frame_id) > MAX_ID_LENGTH:
+        raise Invalid(
+            _("Every command needs an \"id\" string of at most %(limit)s characters.")
+            % {"limit": MAX_ID_LENGTH},
+            {"id": _("Required.")},
+        )
+    type_ = obj.get("type")
+    data = obj.get("data", {})
+    inbound = Inbound(type=type_ if isinstance(type_, str) else "", id=frame_id, data={})
+    if not isinstance(type_, str) or type_ not in REGISTRY:
+        raise InvalidFor(inbound, _("Unknown command."), {"type": _("Unknown command.")})
+    if not isinstance(data, dict):
+        raise InvalidFor(inbound, _("\"data\" must be an object."), {"data": _("Invalid.")})
+    return Inbound(type=type_, id=frame_id, data=data)
+
+
+def _reject_constant(name: str) -> float:
+    raise ValueError(name)
+
+
+class InvalidFor(Invalid):
+    """An invalid frame whose ``id`` is known, so the reply can name it."""
+
+    def __init__(self, inbound: Inbound, message: Any, fields: dict[str, Any] | None = None):
+        super().__init__(message, fields)
+        self.inbound = inbound
+
+
+def validate(command: Command, data: dict[str, Any]) -> dict[str, Any]:
+    """Check ``data`` against the command's fields; unknown keys are refused."""
+    errors: dict[str, str] = {}
+    cleaned: dict[str, Any] = {}
+    for key in data:
+        if key not in command.fields:
+            errors[key] = _("Unknown field.")
+    for key, spec in command.fields.items():
+        if key not in data:
+            if spec.required:
+                errors[key] = _("This field is required.")
+            else:
+                cleaned[key] = getattr(spec, "default", None)
+            continue
+        try:
+            cleaned[key] = spec.clean(data[key])
+        except ValueError as exc:
+            errors[key] = str(exc)
+    if errors:
+        raise Invalid(_("Some fields are not valid."), errors)
+    return cleaned
+
+

@@ -1,0 +1,119 @@
+"""Publishing events to live sessions.
+
+``publish_on_commit`` sends a sequenced event once the transaction that made the
+change commits; the frame is encoded once and the same text is written to every
+socket of the session. ``publish_snapshot`` sends a derived snapshot (``seq``
+null), coalesced to at most one per key per ``ORTAK_COALESCE_SECONDS`` on the
+trailing edge, always carrying the latest value.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from asgiref.sync import SyncToAsync, async_to_sync
+from channels.db import database_sync_to_async
+from channels.layers import get_channel_layer
+from django.conf import settings
+from django.db import close_old_connections, transaction
+
+from realtime.groups import session_group
+from realtime.protocol import event_payload, frame
+
+log = logging.getLogger(__name__)
+
+#: Set by tests to check that every event survives a JSON round trip.
+STRICT_JSON = False
+
+
+def send_frame(session_id: int, text: str) -> None:
+    """Send one encoded frame to every socket of a session (sync callers)."""
+    layer = get_channel_layer()
+    if layer is None:
+        return
+    try:
+        async_to_sync(layer.group_send)(session_group(session_id), {"type": "frame", "text": text})
+    except Exception:  # the change is committed; clients resync on the next seq gap
+        log.exception("could not publish to session %s", session_id)
+
+
+def publish_on_commit(session_id: int, seq: int, event: Any) -> None:
+    """Send ``event`` stamped with ``seq`` after the current transaction commits."""
+    text = frame(event.name, seq, event_payload(event))
+    transaction.on_commit(lambda: send_frame(session_id, text))
+
+
+# --- Coalesced snapshots ---------------------------------------------------------------
+
+_pending: dict[str, Callable[[], tuple[int, str] | None]] = {}
+
+
+def publish_snapshot(key: str, build: Callable[[], tuple[int, str] | None]) -> None:
+    """Publish a derived snapshot after commit, coalesced per ``key``.
+
+    ``build`` runs with database access and returns ``(session_id, frame_text)``
+    built from the latest state, or None to send nothing.
+    """
+    transaction.on_commit(lambda: _schedule(key, build))
+
+
+def _schedule(key: str, build: Callable[[], tuple[int, str] | None]) -> None:
+    loop = _server_loop()
+    if loop is None:
+        # No long-lived event loop (a management command, a plain test): send now.
+        built = build()
+        if built is not None:
+            send_frame(*built)
+        return
+    loop.call_soon_threadsafe(_touch, key, build)
+
+
+def _server_loop() -> asyncio.AbstractEventLoop | None:
+    """The event loop of the server this thread works for, if there is one."""
+    loop = getattr(SyncToAsync.threadlocal, "main_event_loop", None)
+    if loop is not None and loop.is_running():
+        return loop
+    try:
+        return asyncio.get_running_loop()
+    except RuntimeError:
+        return None
+
+
+def _touch(key: str, build: Callable[[], tuple[int, str] | None]) -> None:
+    """Runs on the event loop: start the window on the first touch, keep the latest builder."""
+    first = key not in _pending
+    _pending[key] = build
+    if first:
+        asyncio.get_running_loop().call_later(
+            settings.ORTAK_COALESCE_SECONDS, lambda: asyncio.ensure_future(_flush(key))
+        )
+
+
+async def _flush(key: str) -> None:
+    build = _pending.pop(key, None)
+    if build is None:
+        return
+    try:
+        built = await database_sync_to_async(_build_and_close)(build)
+    except Exception:
+        log.exception("could not build snapshot %s", key)
+        return
+    if built is None:
+        return
+    session_id, text = built
+    layer = get_channel_layer()
+    if layer is not None:
+        try:
+            await layer.group_send(session_group(session_id), {"type": "frame", "text": text})
+        except Exception:
+            log.exception("could not publish snapshot %s", key)
+
+
+def _build_and_close(build: Callable[[], tuple[int, str] | None]) -> tuple[int, str] | None:
+    try:
+        return build()
+    finally:
+        close_old_connections()

@@ -1,0 +1,128 @@
+"""Fixed personas and a live session to act in.
+
+Personas: facilitator, member, observer, outsider, anonymous. The facilitator
+and the member are members of ``assembly``; the observer watches; the outsider
+belongs to another assembly.
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from django.contrib.auth.models import AnonymousUser
+from django.utils import timezone
+
+from assembly.models import (
+    AgendaItem,
+    Assembly,
+    Membership,
+    Role,
+    Session,
+    SessionStatus,
+    SessionTask,
+    Task,
+    User,
+    Visibility,
+)
+from realtime import publish
+
+STRICT = os.environ.get("ORTAK_TEST_STRICT") == "1"
+
+
+def need(condition: bool, reason: str) -> None:
+    """Skip when a service is missing, or fail under ORTAK_TEST_STRICT=1."""
+    if condition:
+        return
+    if STRICT:
+        pytest.fail(f"ORTAK_TEST_STRICT=1 and {reason}")
+    pytest.skip(reason)
+
+
+@pytest.fixture(autouse=True)
+def _fast_coalescing(settings: Any) -> None:
+    settings.ORTAK_COALESCE_SECONDS = 0.01
+    publish._pending.clear()
+
+
+def make_user(username: str, name: str, **extra: Any) -> User:
+    return User.objects.create_user(username=username, password="x", display_name=name, **extra)
+
+
+@pytest.fixture
+def assembly(db: Any) -> Assembly:
+    return Assembly.objects.create(name="İKHM Genel Meclisi", slug="ikhm")
+
+
+@pytest.fixture
+def facilitator(assembly: Assembly) -> User:
+    user = make_user("ayse", "Ayşe Yılmaz")
+    Membership.objects.create(assembly=assembly, user=user, role=Role.MEMBER)
+    return user
+
+
+@pytest.fixture
+def member(assembly: Assembly) -> User:
+    user = make_user("mehmet", "Mehmet Demir")
+    Membership.objects.create(assembly=assembly, user=user, role=Role.MEMBER)
+    return user
+
+
+@pytest.fixture
+def member2(assembly: Assembly) -> User:
+    user = make_user("zeynep", "Zeynep Kaya")
+    Membership.objects.create(assembly=assembly, user=user, role=Role.MEMBER)
+    return user
+
+
+@pytest.fixture
+def observer(assembly: Assembly) -> User:
+    user = make_user("gozlem", "Gül İzler")
+    Membership.objects.create(assembly=assembly, user=user, role=Role.OBSERVER)
+    return user
+
+
+@pytest.fixture
+def outsider(db: Any) -> User:
+    other = Assembly.objects.create(name="Başka Meclis", slug="baska")
+    user = make_user("disarida", "Oğuz Dışarıda")
+    Membership.objects.create(assembly=other, user=user, role=Role.MEMBER)
+    return user
+
+
+@pytest.fixture
+def anonymous() -> AnonymousUser:
+    return AnonymousUser()
+
+
+@pytest.fixture
+def session(assembly: Assembly, facilitator: User) -> Session:
+    """A scheduled, members-only session with two agenda items; Ayşe facilitates."""
+    session = Session.objects.create(
+        assembly=assembly,
+        title="Kasım Genel Meclisi",
+        starts_at=timezone.now() + timedelta(hours=1),
+        speaking_seconds=120,
+    )
+    SessionTask.objects.create(session=session, user=facilitator, task=Task.FACILITATOR)
+    AgendaItem.objects.create(session=session, position=1, title="Açılış", minutes_budget=5)
+    AgendaItem.objects.create(
+        session=session, position=2, title="Su kesintileri", minutes_budget=30
+    )
+    return session
+
+
+@pytest.fixture
+def live_session(session: Session) -> Session:
+    session.status = SessionStatus.LIVE
+    session.save(update_fields=["status"])
+    return session
+
+
+@pytest.fixture
+def public_session(live_session: Session) -> Session:
+    live_session.visibility = Visibility.PUBLIC
+    live_session.save(update_fields=["visibility"])
+    return live_session
