@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from django.contrib import messages
@@ -12,12 +13,13 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_POST
 
 from assembly import permissions, selectors, services
 from assembly.forms import AgendaItemForm, ProfileForm, SessionPlanForm
 from assembly.middleware import CONTRAST_COOKIE, CONTRASTS, FONT_COOKIE, FONT_SIZES
-from assembly.models import HandKind, SessionStatus, Task, User
+from assembly.models import AgendaStatus, HandKind, SessionStatus, Task, User
 from realtime import protocol
 from realtime.errors import NotFound, ServiceError
 
@@ -115,9 +117,13 @@ def session_plan(request: HttpRequest, slug: str) -> HttpResponse:
     except ServiceError as exc:
         return _error_page(request, exc)
     if not permissions.can_plan_session(request.user, assembly):
-        return _error_page(request, NotFound(_("Only members of this assembly can plan its sessions.")))
+        return _error_page(
+            request, NotFound(_("Only members of this assembly can plan its sessions."))
+        )
     members = [
-        (m.user_id, m.user.public_name) for m in selectors.members_of(assembly) if m.role == "member"
+        (m.user_id, m.user.public_name)
+        for m in selectors.members_of(assembly)
+        if m.role == "member"
     ]
     suggestions = selectors.facilitator_suggestions(assembly, 3)
     form = SessionPlanForm(
@@ -155,16 +161,165 @@ def session_plan(request: HttpRequest, slug: str) -> HttpResponse:
     )
 
 
+def _mmss(seconds: float) -> str:
+    seconds = max(0, int(seconds))
+    return f"{seconds // 60:02d}:{seconds % 60:02d}"
+
+
+def _parse_iso(value: str | None) -> datetime | None:
+    return datetime.fromisoformat(value) if value else None
+
+
+def live_strings() -> dict[str, Any]:
+    """The translated words the live screen's script needs (the same msgids as the template)."""
+    return {
+        "status": {
+            "label": _("Session: %(status)s"),
+            **{value: str(label) for value, label in SessionStatus.choices},
+        },
+        "agenda_status": {value: str(label) for value, label in AgendaStatus.choices},
+        "kinds": {value: str(label) for value, label in HandKind.choices},
+        "connecting": _("Connecting…"),
+        "connected": _("Connected. Changes appear by themselves."),
+        "reconnecting": _("Connection lost. Reconnecting…"),
+        "resyncing": _("Updating…"),
+        "error": _("Something went wrong. Nothing was changed."),
+        "speaker": _("%(name)s is speaking"),
+        "no_speaker": _("No one is speaking now."),
+        "time_left": _("Time left: %(time)s"),
+        "time_up": _("Time is up"),
+        "last_minute": _("One minute left"),
+        "timer_off": _("The timer is not running."),
+        "speaking_for": _("Speaking for %(time)s"),
+        "queue_heading": _("Speaker queue (%(count)s)"),
+        "queue_empty": _("No one is waiting to speak"),
+        "moved": _("moved by a facilitator"),
+        "move_up": _("Move up"),
+        "move_down": _("Move down"),
+        "raise": _("Raise your hand"),
+        "raise_what": _("What would you like to do?"),
+        "lower": _("Lower your hand"),
+        "you_next": _("You are next"),
+        "your_turn": _("It's your turn"),
+        "your_place": _("Your place in the queue: %(position)s"),
+        "watching": _("You are watching only"),
+        "not_live": _("You can ask to speak while the session is live."),
+        "present": _("Present: %(present)s"),
+        "nobody_present": _("No one has checked in yet."),
+        "check_in": _("I'm here"),
+        "totals_empty": _("No one has spoken yet."),
+        "person": _("Person"),
+        "speaking_time": _("Speaking time"),
+        "current_item": _("Now on the agenda: %(item)s"),
+        "no_current_item": _("Nothing is on the agenda now."),
+        "agenda_empty": _("The agenda is empty."),
+        "open_item": _("Open this item"),
+        "remove": _("Remove"),
+        "budget": [
+            ngettext("%(minutes)s minute", "%(minutes)s minutes", 1),
+            ngettext("%(minutes)s minute", "%(minutes)s minutes", 2),
+        ],
+        "add_item": _("Add item"),
+        "title": _("Title"),
+        "budget_label": _("Time budget (minutes)"),
+        "minutes_for": _("Minutes: %(item)s"),
+        "no_minutes": _("No minutes yet."),
+        "save": _("Save"),
+        "saving": _("Saving…"),
+        "saved": _("Saved"),
+        "start": _("Start the session"),
+        "resume": _("Resume the session"),
+        "adjourn": _("Adjourn"),
+        "close": _("Close the session"),
+        "next": _("Next speaker"),
+        "seconds": _("Seconds"),
+        "timer_start": _("Start timer"),
+        "timer_stop": _("Stop timer"),
+        "facilitation": _("Facilitation"),
+        "facilitators": _("Facilitators: %(names)s"),
+        "note_takers": _("Note-takers: %(names)s"),
+        "nobody": _("no one yet"),
+        "volunteer_facilitator": _("Volunteer as facilitator"),
+        "volunteer_note_taker": _("Volunteer as note-taker"),
+        "member_n": _("Member %(id)s"),
+    }
+
+
+def _live_context(session: Any, state: dict[str, Any], user: Any) -> dict[str, Any]:
+    """What the template needs to draw the state without dictionary lookups."""
+    now = timezone.now()
+    you = state["you"]["member"]
+    queue = state["queue"]
+    kinds = dict(HandKind.choices)
+    names: dict[str, str] = dict(state["people"])
+    for entry in queue["queue"]:
+        names[str(entry["member"])] = entry["name"]
+    if queue["speaker"]:
+        names[str(queue["speaker"]["member"])] = queue["speaker"]["name"]
+    wanted = (
+        {int(k) for k in queue["totals"]} | set(state["facilitators"]) | set(state["note_takers"])
+    )
+    missing = [pk for pk in wanted if str(pk) not in names]
+    if missing:
+        for person in User.objects.filter(pk__in=missing):
+            names[str(person.pk)] = person.public_name
+
+    def name(pk: int) -> str:
+        return names.get(str(pk)) or _("Member %(id)s") % {"id": pk}
+
+    totals = {int(k): float(v) for k, v in queue["totals"].items()}
+    speaker = queue["speaker"]
+    speaking_for = None
+    if speaker and speaker.get("started_at"):
+        running = (now - _parse_iso(speaker["started_at"])).total_seconds()  # type: ignore[operator]
+        totals[speaker["member"]] = totals.get(speaker["member"], 0) + running
+        speaking_for = _mmss(running)
+    ends_at = _parse_iso(queue["timer"]["ends_at"])
+    timer_left = None if ends_at is None else (ends_at - now).total_seconds()
+    position = next((i for i, e in enumerate(queue["queue"]) if e["member"] == you), None)
+    return {
+        "names": names,
+        "queue_rows": [
+            {**entry, "kind_label": kinds.get(entry["kind"], entry["kind"])}
+            for entry in queue["queue"]
+        ],
+        "queue_count": len(queue["queue"]),
+        "speaker_kind": kinds.get(speaker["kind"], "") if speaker else "",
+        "speaking_for": speaking_for,
+        "timer_left": None if timer_left is None else _mmss(timer_left),
+        "timer_over": timer_left is not None and timer_left <= 0,
+        "my_position": None if position is None else position + 1,
+        "present_people": [(pk, name(pk)) for pk in state["present"]],
+        "is_present": you in state["present"],
+        "totals_rows": [
+            {"member": pk, "name": name(pk), "time": _mmss(seconds)}
+            for pk, seconds in sorted(totals.items(), key=lambda kv: (-kv[1], name(kv[0])))
+        ],
+        "facilitator_names": [name(pk) for pk in state["facilitators"]],
+        "note_taker_names": [name(pk) for pk in state["note_takers"]],
+        "is_facilitator_task": you in state["facilitators"],
+        "is_note_taker_task": you in state["note_takers"],
+        "agenda_rows": [
+            {
+                **item,
+                "status_label": dict(AgendaStatus.choices).get(item["status"], ""),
+                "first": index == 0,
+                "last": index == len(state["agenda"]) - 1,
+            }
+            for index, item in enumerate(state["agenda"])
+        ],
+        "status_label": SessionStatus(session.status).label,
+        "live_strings": live_strings(),
+    }
+
+
 def session_live(request: HttpRequest, session_id: int) -> HttpResponse:
     """The live page. Opening it checks a member in while the session is open."""
     try:
         session = permissions.get_session_for_user(request.user, session_id)
     except ServiceError as exc:
         return _error_page(request, exc)
-    if (
-        session.status != SessionStatus.CLOSED
-        and permissions.can_take_part(request.user, session)
-    ):
+    if session.status != SessionStatus.CLOSED and permissions.can_take_part(request.user, session):
         services.check_in(request.user, session.pk)
     state = selectors.session_state(session, request.user)
     people = selectors.session_people(session)
@@ -180,12 +335,11 @@ def session_live(request: HttpRequest, session_id: int) -> HttpResponse:
                 (e for e in state["queue"]["queue"] if e["member"] == state["you"]["member"]),
                 None,
             ),
-            "current": next(
-                (i for i in state["agenda"] if i["id"] == state["current_item"]), None
-            ),
+            "current": next((i for i in state["agenda"] if i["id"] == state["current_item"]), None),
             "agenda_form": AgendaItemForm(),
             "now": timezone.now(),
             "tasks": Task,
+            **_live_context(session, state, request.user),
         },
     )
 
