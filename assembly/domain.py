@@ -6,10 +6,9 @@ Standard library only. Time is passed in, never read here.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from enum import StrEnum
-
 
 # --- Session states --------------------------------------------------------------
 
@@ -120,10 +119,76 @@ def order_queue(hands: Iterable[Hand], has_spoken: Iterable[int]) -> list[Hand]:
     )
     result = free
     for hand in pinned:
-        assert hand.pinned is not None
-        position = max(0, min(hand.pinned, len(result)))
+        position = max(0, min(hand.pinned or 0, len(result)))
         result.insert(position, hand)
     return result
+
+
+def _pin_order(hand: Hand) -> tuple[datetime, int]:
+    return (hand.pinned_at or hand.raised_at, hand.member)
+
+
+def with_pins(order: Sequence[Hand]) -> list[Hand]:
+    """``order`` with the pins of its moved hands set so that :func:`order_queue` gives it back.
+
+    The hands that are not pinned must be in their natural order. A pin is an
+    index at the moment of insertion (earliest move first), so a hand pinned
+    before others that land ahead of it is pinned that much lower.
+    """
+    insertion = sorted(
+        ((i, h) for i, h in enumerate(order) if h.pinned is not None),
+        key=lambda pair: _pin_order(pair[1]),
+    )
+    result = list(order)
+    for rank, (index, hand) in enumerate(insertion):
+        landing_ahead_later = sum(1 for j, _h in insertion[rank + 1 :] if j < index)
+        result[index] = replace(hand, pinned=index - landing_ahead_later)
+    return result
+
+
+def requeue(
+    previous: Sequence[Hand], current: Iterable[Hand], has_spoken: Iterable[int]
+) -> list[Hand]:
+    """The waiting hands after some joined or left, in speaking order, pins adjusted.
+
+    ``previous`` is the speaking order before the change. Hands still waiting keep
+    their order relative to each other (a moved entry is not overtaken when the
+    head takes the floor or someone leaves); a new hand takes its place by the rule
+    among the entries nobody moved. New hands must not be pinned.
+    """
+    spoken = frozenset(has_spoken)
+    by_member = {h.member: h for h in current}
+    kept = [
+        by_member[h.member]
+        for h in previous
+        if h.member in by_member
+        and by_member[h.member].raised_at == h.raised_at
+        and by_member[h.member].kind == h.kind
+    ]
+    kept_ids = {h.member for h in kept}
+    arriving = sorted(
+        (h for h in by_member.values() if h.member not in kept_ids),
+        key=lambda h: natural_key(h, spoken),
+    )
+    order = kept
+    for hand in arriving:
+        key = natural_key(hand, spoken)
+        index = next(
+            (i for i, h in enumerate(order) if h.pinned is None and natural_key(h, spoken) > key),
+            len(order),
+        )
+        order.insert(index, hand)
+    return with_pins(order)
+
+
+def move(order: Sequence[Hand], member: int, position: int, at: datetime) -> list[Hand]:
+    """The queue after a facilitator moves ``member`` to ``position`` (clamped), pins set."""
+    order = list(order)
+    index = next(i for i, h in enumerate(order) if h.member == member)
+    hand = order.pop(index)
+    position = max(0, min(position, len(order)))
+    order.insert(position, replace(hand, pinned=position, pinned_at=at))
+    return with_pins(order)
 
 
 # --- Facilitation rotation ---------------------------------------------------------
@@ -140,12 +205,16 @@ class Candidate:
 def suggest_facilitators(candidates: Sequence[Candidate], count: int = 3) -> list[Candidate]:
     """Those who never facilitated come first, then who facilitated least recently."""
 
-    def key(c: Candidate) -> tuple[int, str, int, str, int]:
-        never = 0 if c.last_facilitated is None else 1
-        when = c.last_facilitated.isoformat() if c.last_facilitated else ""
-        return (never, when, c.times, c.name.casefold(), c.member)
+    def tie(c: Candidate) -> tuple[int, str, int]:
+        return (c.times, c.name.casefold(), c.member)
 
-    return sorted(candidates, key=key)[: max(0, count)]
+    # Compare the datetimes themselves: ISO strings with different UTC offsets misorder.
+    never = sorted((c for c in candidates if c.last_facilitated is None), key=tie)
+    before = sorted(
+        (c for c in candidates if c.last_facilitated is not None),
+        key=lambda c: (c.last_facilitated, *tie(c)),
+    )
+    return [*never, *before][: max(0, count)]
 
 
 # --- Speaking time -----------------------------------------------------------------

@@ -4,6 +4,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from django import forms
+from django.contrib.auth import password_validation
 from django.utils.translation import gettext_lazy as _
 
 from assembly.models import Task, User, Visibility
@@ -13,6 +14,30 @@ from assembly.services import MAX_SPEAKING_SECONDS, MAX_TIMER_SECONDS
 class ProfileForm(forms.Form):
     display_name = forms.CharField(label=_("Display name"), max_length=100, required=False)
     language = forms.ChoiceField(label=_("Preferred language"), choices=User.Language.choices)
+
+
+class SignupForm(forms.Form):
+    """A new account, made from an invitation link."""
+
+    display_name = forms.CharField(label=_("Display name"), max_length=100)
+    username = forms.RegexField(
+        label=_("Username"),
+        max_length=40,
+        min_length=2,
+        regex=r"^[a-zA-Z0-9_.-]+$",
+        help_text=_("Letters without accents, digits, dots and dashes. You log in with it."),
+        error_messages={"invalid": _("Use letters without accents, digits, dots and dashes.")},
+    )
+    password = forms.CharField(
+        label=_("Password"), widget=forms.PasswordInput(attrs={"autocomplete": "new-password"})
+    )
+    language = forms.ChoiceField(label=_("Preferred language"), choices=User.Language.choices)
+
+    def clean_password(self) -> str:
+        password: str = self.cleaned_data["password"]
+        user = User(username=self.data.get("username", ""))
+        password_validation.validate_password(password, user)
+        return password
 
 
 class SessionPlanForm(forms.Form):
@@ -100,5 +125,3 @@ class TimerForm(forms.Form):
 
 class TaskForm(forms.Form):
     task = forms.ChoiceField(choices=Task.choices)
-
-

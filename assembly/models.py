@@ -27,8 +27,9 @@ class User(AbstractUser):
         _("preferred language"), max_length=8, choices=Language.choices, default=Language.TURKISH
     )
 
-    class Meta(AbstractUser.Meta):
-        swappable = "AUTH_USER_MODEL"
+    class Meta:
+        verbose_name = _("person")
+        verbose_name_plural = _("people")
 
     @property
     def public_name(self) -> str:
@@ -85,7 +86,7 @@ class WorkingGroup(models.Model):
     name = models.CharField(_("name"), max_length=200)
     slug = models.SlugField(_("short name"), max_length=100, allow_unicode=True)
     description = models.TextField(_("description"), blank=True, max_length=5000)
-    members = models.ManyToManyField(
+    members: models.ManyToManyField[User, WorkingGroupMembership] = models.ManyToManyField(
         settings.AUTH_USER_MODEL, through="WorkingGroupMembership", related_name="working_groups"
     )
 
@@ -111,6 +112,9 @@ class WorkingGroupMembership(models.Model):
             models.UniqueConstraint(fields=["group", "user"], name="one_membership_per_group")
         ]
 
+    def __str__(self) -> str:
+        return f"{self.user} @ {self.group}"
+
 
 def new_invitation_token() -> str:
     return secrets.token_urlsafe(24)
@@ -131,6 +135,9 @@ class Invitation(models.Model):
     class Meta:
         verbose_name = _("invitation")
         verbose_name_plural = _("invitations")
+
+    def __str__(self) -> str:
+        return f"{self.assembly} ({self.get_role_display()})"
 
 
 class SessionStatus(models.TextChoices):
@@ -199,6 +206,9 @@ class SessionTask(models.Model):
         constraints: ClassVar = [
             models.UniqueConstraint(fields=["session", "user", "task"], name="one_task_per_person")
         ]
+
+    def __str__(self) -> str:
+        return f"{self.user}: {self.get_task_display()}"
 
 
 class AgendaStatus(models.TextChoices):
@@ -273,6 +283,9 @@ class Hand(models.Model):
         ]
         indexes: ClassVar = [models.Index(fields=["session", "state"])]
 
+    def __str__(self) -> str:
+        return f"{self.member}: {self.get_kind_display()}"
+
 
 class QueueMove(models.Model):
     """A facilitator's manual move of a queue entry, kept for the record."""
@@ -286,6 +299,9 @@ class QueueMove(models.Model):
     to_position = models.PositiveIntegerField()
     moved_at = models.DateTimeField()
 
+    def __str__(self) -> str:
+        return f"{self.from_position} → {self.to_position}"
+
 
 class SpeakingTurn(models.Model):
     session = models.ForeignKey(Session, on_delete=models.CASCADE, related_name="turns")
@@ -294,6 +310,7 @@ class SpeakingTurn(models.Model):
     agenda_item = models.ForeignKey(
         AgendaItem, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
+    raised_at = models.DateTimeField()
     started_at = models.DateTimeField()
     ended_at = models.DateTimeField(null=True, blank=True)
 
@@ -307,6 +324,9 @@ class SpeakingTurn(models.Model):
             )
         ]
 
+    def __str__(self) -> str:
+        return f"{self.member} @ {self.started_at:%H:%M}"
+
 
 class Attendance(models.Model):
     session = models.ForeignKey(Session, on_delete=models.CASCADE, related_name="attendance")
@@ -317,3 +337,6 @@ class Attendance(models.Model):
         constraints: ClassVar = [
             models.UniqueConstraint(fields=["session", "member"], name="one_check_in_per_session")
         ]
+
+    def __str__(self) -> str:
+        return f"{self.member} @ {self.session}"

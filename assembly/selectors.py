@@ -109,6 +109,7 @@ def queue_state(session: Session) -> dict[str, Any]:
                 "member": current.member_id,
                 "name": current.member.public_name,
                 "kind": current.kind,
+                "raised_at": iso(current.raised_at),
                 "started_at": iso(current.started_at),
             }
             if current
@@ -189,9 +190,7 @@ def session_state(session: Session, user: Any = None) -> dict[str, Any]:
 def assemblies_for(user: Any) -> list[Assembly]:
     if not user.is_authenticated:
         return list(Assembly.objects.filter(is_public=True))
-    return list(
-        Assembly.objects.filter(Q(is_public=True) | Q(memberships__user=user)).distinct()
-    )
+    return list(Assembly.objects.filter(Q(is_public=True) | Q(memberships__user=user)).distinct())
 
 
 def sessions_for_assembly(assembly: Assembly, user: Any) -> list[Session]:

@@ -75,10 +75,43 @@ def _queue_event(session: Session) -> events.QueueChanged:
     return events.QueueChanged(**selectors.queue_state(session))
 
 
+def _as_domain(hand: Hand) -> domain.Hand:
+    return domain.Hand(
+        member=hand.member_id,
+        kind=domain.HandKind(hand.kind),
+        raised_at=hand.raised_at,
+        pinned=hand.pinned,
+        pinned_at=hand.pinned_at,
+    )
+
+
+def _order_if_moved(session: Session) -> list[Hand] | None:
+    """The speaking order before a change, when the facilitator moved an entry (else None)."""
+    ordered = selectors.ordered_hands(session.pk)
+    return ordered if any(h.pinned is not None for h in ordered) else None
+
+
+def _keep_order(session: Session, previous: list[Hand] | None) -> None:
+    """Re-pin moved entries so that no waiting hand overtakes another (domain.requeue)."""
+    if previous is None:
+        return
+    current = selectors.waiting_hands(session.pk)
+    requeued = domain.requeue(
+        [_as_domain(h) for h in previous],
+        [_as_domain(h) for h in current],
+        selectors.members_who_spoke(session.pk),
+    )
+    pins = {h.member: h.pinned for h in requeued}
+    changed = [h for h in current if h.pinned != pins[h.member_id]]
+    for hand in changed:
+        hand.pinned = pins[hand.member_id]
+    Hand.objects.bulk_update(changed, ["pinned"])
+
+
 def _end_current_turn(session: Session, now: datetime) -> bool:
-    return SpeakingTurn.objects.filter(session=session, ended_at__isnull=True).update(
-        ended_at=now
-    ) > 0
+    return (
+        SpeakingTurn.objects.filter(session=session, ended_at__isnull=True).update(ended_at=now) > 0
+    )
 
 
 # --- Session life --------------------------------------------------------------------
@@ -132,14 +165,29 @@ def adjourn_session(actor: Any, session_id: int) -> int:
 def close_session(actor: Any, session_id: int) -> int:
     session = _change_status(actor, session_id, domain.SessionAction.CLOSE)
     now = timezone.now()
-    Hand.objects.filter(session=session, state=Hand.State.WAITING).update(
+    lowered = Hand.objects.filter(session=session, state=Hand.State.WAITING).update(
         state=Hand.State.LOWERED, ended_at=now
     )
-    _end_current_turn(session, now)
-    AgendaItem.objects.filter(session=session, status=AgendaStatus.OPEN).update(
+    ended = _end_current_turn(session, now)
+    timer = session.timer_ends_at is not None
+    session.timer_ends_at = None
+    session.timer_seconds = None
+    done = AgendaItem.objects.filter(session=session, status=AgendaStatus.OPEN).update(
         status=AgendaStatus.DONE
     )
-    return _emit(session, events.SessionClosed(status=session.status), "status")
+    seq = _emit(
+        session,
+        events.SessionClosed(status=session.status),
+        "status",
+        "timer_ends_at",
+        "timer_seconds",
+    )
+    # Closing empties the queue and ends the open item: clients learn it as events too.
+    if lowered or ended or timer:
+        seq = _emit(session, _queue_event(session))
+    if done:
+        seq = _emit(session, _agenda_changed(session))
+    return seq
 
 
 # --- Agenda ------------------------------------------------------------------------------
@@ -265,9 +313,10 @@ def raise_hand(actor: Any, session_id: int, kind: str) -> int:
     domain.HandKind(kind)
     now = timezone.now()
     hand = Hand.objects.filter(session=session, member=actor, state=Hand.State.WAITING).first()
+    if hand is not None and hand.kind == kind:
+        return session.seq  # already waiting with this kind: nothing changes
+    previous = _order_if_moved(session)
     if hand is not None:
-        if hand.kind == kind:
-            return session.seq  # already waiting with this kind: nothing changes
         hand.kind = kind
         hand.raised_at = now
         hand.pinned = None
@@ -275,6 +324,7 @@ def raise_hand(actor: Any, session_id: int, kind: str) -> int:
         hand.save(update_fields=["kind", "raised_at", "pinned", "pinned_at"])
     else:
         Hand.objects.create(session=session, member=actor, kind=kind, raised_at=now)
+    _keep_order(session, previous)
     return _emit(session, _queue_event(session))
 
 
@@ -282,11 +332,13 @@ def raise_hand(actor: Any, session_id: int, kind: str) -> int:
 def lower_hand(actor: Any, session_id: int) -> int:
     session = _lock(session_id)
     permissions.require_participant(actor, session)
+    previous = _order_if_moved(session)
     changed = Hand.objects.filter(session=session, member=actor, state=Hand.State.WAITING).update(
         state=Hand.State.LOWERED, ended_at=timezone.now()
     )
     if not changed:
         return session.seq
+    _keep_order(session, previous)
     return _emit(session, _queue_event(session))
 
 
@@ -297,8 +349,10 @@ def next_speaker(actor: Any, session_id: int) -> int:
     permissions.require_facilitator(actor, session)
     _require_live(session)
     now = timezone.now()
-    _end_current_turn(session, now)
+    ended = _end_current_turn(session, now)
     ordered = selectors.ordered_hands(session.pk)
+    if not ended and not ordered and session.timer_ends_at is None:
+        return session.seq  # no speaker, nobody waiting, no timer: nothing changes
     if ordered:
         head = ordered[0]
         head.state = Hand.State.TAKEN
@@ -309,8 +363,11 @@ def next_speaker(actor: Any, session_id: int) -> int:
             member_id=head.member_id,
             kind=head.kind,
             agenda_item_id=session.current_item_id,
+            raised_at=head.raised_at,
             started_at=now,
         )
+        if any(h.pinned is not None for h in ordered):
+            _keep_order(session, ordered)
         session.timer_seconds = session.speaking_seconds
         session.timer_ends_at = now + timedelta(seconds=session.speaking_seconds)
     else:
@@ -333,9 +390,16 @@ def move_hand(actor: Any, session_id: int, member_id: int, position: int) -> int
         return session.seq
     now = timezone.now()
     hand = ordered[index]
-    hand.pinned = position
-    hand.pinned_at = now
-    hand.save(update_fields=["pinned", "pinned_at"])
+    moved = {
+        h.member: h for h in domain.move([_as_domain(h) for h in ordered], member_id, position, now)
+    }
+    changed = []
+    for h in ordered:
+        new = moved[h.member_id]
+        if (h.pinned, h.pinned_at) != (new.pinned, new.pinned_at):
+            h.pinned, h.pinned_at = new.pinned, new.pinned_at
+            changed.append(h)
+    Hand.objects.bulk_update(changed, ["pinned", "pinned_at"])
     QueueMove.objects.create(
         session=session,
         hand=hand,
@@ -417,7 +481,7 @@ def volunteer(actor: Any, session_id: int, task: str) -> int:
     if not permissions.can_volunteer(actor, session):
         raise Forbidden(_("Only members can take on a task in an open session."))
     Task(task)
-    _, created = SessionTask.objects.get_or_create(
+    _task, created = SessionTask.objects.get_or_create(
         session=session, user=actor, task=task, defaults={"volunteered": True}
     )
     if not created:
@@ -526,6 +590,26 @@ def accept_invitation(actor: User, token: str) -> Membership:
         invitation.uses += 1
         invitation.save(update_fields=["uses"])
     return membership
+
+
+@transaction.atomic
+def sign_up_with_invitation(
+    token: str, *, username: str, display_name: str, password: str, language: str
+) -> User:
+    """Create an account for someone who has an invitation, and make them a member."""
+    invitation = Invitation.objects.select_for_update().filter(token=token).first()
+    if invitation is None:
+        raise NotFound(_("This invitation link is not valid."))
+    valid_invitation(token)
+    if User.objects.filter(username__iexact=username).exists():
+        raise Invalid(_("Some fields are not valid."), {"username": _("This username is taken.")})
+    user = User(username=username, display_name=display_name.strip(), language=language)
+    user.set_password(password)
+    user.save()
+    Membership.objects.create(assembly_id=invitation.assembly_id, user=user, role=invitation.role)
+    invitation.uses += 1
+    invitation.save(update_fields=["uses"])
+    return user
 
 
 @transaction.atomic

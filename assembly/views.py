@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import math
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
 from django.contrib import messages
+from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -17,7 +19,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_POST
 
 from assembly import permissions, selectors, services
-from assembly.forms import AgendaItemForm, ProfileForm, SessionPlanForm
+from assembly.forms import AgendaItemForm, ProfileForm, SessionPlanForm, SignupForm
 from assembly.middleware import CONTRAST_COOKIE, CONTRASTS, FONT_COOKIE, FONT_SIZES
 from assembly.models import AgendaStatus, HandKind, SessionStatus, Task, User
 from realtime import protocol
@@ -55,12 +57,20 @@ def assembly_detail(request: HttpRequest, slug: str) -> HttpResponse:
         assembly = permissions.get_assembly_for_user(request.user, slug)
     except ServiceError as exc:
         return _error_page(request, exc)
+    sessions = selectors.sessions_for_assembly(assembly, request.user)
     return render(
         request,
         "assembly/assembly_detail.html",
         {
             "assembly": assembly,
-            "sessions": selectors.sessions_for_assembly(assembly, request.user),
+            "sessions": sessions,
+            "live_sessions": [
+                s for s in sessions if s.status in {SessionStatus.LIVE, SessionStatus.ADJOURNED}
+            ],
+            "upcoming_sessions": [
+                s for s in reversed(sessions) if s.status == SessionStatus.SCHEDULED
+            ],
+            "past_sessions": [s for s in sessions if s.status == SessionStatus.CLOSED],
             "groups": assembly.working_groups.prefetch_related("members"),
             "memberships": selectors.members_of(assembly),
             "can_invite": permissions.can_invite(request.user, assembly),
@@ -92,12 +102,26 @@ def join(request: HttpRequest, token: str) -> HttpResponse:
         invitation = services.valid_invitation(token)
     except ServiceError as exc:
         return _error_page(request, exc)
+    signup = SignupForm(request.POST or None) if not request.user.is_authenticated else None
+    if request.method == "POST" and signup is not None:
+        if signup.is_valid():
+            try:
+                user = services.sign_up_with_invitation(token, **signup.cleaned_data)
+            except ServiceError as exc:
+                for field, message in exc.fields.items():
+                    signup.add_error(field if field in signup.fields else None, str(message))
+            else:
+                login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+                messages.success(
+                    request,
+                    _("Welcome. You are now a member of %(assembly)s.")
+                    % {"assembly": invitation.assembly.name},
+                )
+                return redirect("assembly", slug=invitation.assembly.slug)
+        return render(request, "assembly/join.html", {"invitation": invitation, "form": signup})
     if request.method == "POST":
-        if not request.user.is_authenticated:
-            return redirect(f"{reverse('login')}?next={request.path}")
-        assert isinstance(request.user, User)
         try:
-            services.accept_invitation(request.user, token)
+            services.accept_invitation(cast(User, request.user), token)
         except ServiceError as exc:
             return _error_page(request, exc)
         messages.success(
@@ -106,7 +130,7 @@ def join(request: HttpRequest, token: str) -> HttpResponse:
             % {"assembly": invitation.assembly.name},
         )
         return redirect("assembly", slug=invitation.assembly.slug)
-    return render(request, "assembly/join.html", {"invitation": invitation})
+    return render(request, "assembly/join.html", {"invitation": invitation, "form": signup})
 
 
 @login_required
@@ -179,10 +203,14 @@ def live_strings() -> dict[str, Any]:
         },
         "agenda_status": {value: str(label) for value, label in AgendaStatus.choices},
         "kinds": {value: str(label) for value, label in HandKind.choices},
+        "floor": _("Floor"),
+        "agenda": _("Agenda"),
+        "minutes": _("Minutes"),
+        "attendance": _("Attendance"),
+        "tasks": _("Tasks"),
         "connecting": _("Connecting…"),
         "connected": _("Connected. Changes appear by themselves."),
         "reconnecting": _("Connection lost. Reconnecting…"),
-        "resyncing": _("Updating…"),
         "error": _("Something went wrong. Nothing was changed."),
         "speaker": _("%(name)s is speaking"),
         "no_speaker": _("No one is speaking now."),
@@ -190,7 +218,6 @@ def live_strings() -> dict[str, Any]:
         "time_up": _("Time is up"),
         "last_minute": _("One minute left"),
         "timer_off": _("The timer is not running."),
-        "speaking_for": _("Speaking for %(time)s"),
         "queue_heading": _("Speaker queue (%(count)s)"),
         "queue_empty": _("No one is waiting to speak"),
         "moved": _("moved by a facilitator"),
@@ -225,7 +252,6 @@ def live_strings() -> dict[str, Any]:
         "minutes_for": _("Minutes: %(item)s"),
         "no_minutes": _("No minutes yet."),
         "save": _("Save"),
-        "saving": _("Saving…"),
         "saved": _("Saved"),
         "start": _("Start the session"),
         "resume": _("Resume the session"),
@@ -245,7 +271,7 @@ def live_strings() -> dict[str, Any]:
     }
 
 
-def _live_context(session: Any, state: dict[str, Any], user: Any) -> dict[str, Any]:
+def _live_context(session: Any, state: dict[str, Any]) -> dict[str, Any]:
     """What the template needs to draw the state without dictionary lookups."""
     now = timezone.now()
     you = state["you"]["member"]
@@ -269,24 +295,24 @@ def _live_context(session: Any, state: dict[str, Any], user: Any) -> dict[str, A
 
     totals = {int(k): float(v) for k, v in queue["totals"].items()}
     speaker = queue["speaker"]
-    speaking_for = None
-    if speaker and speaker.get("started_at"):
-        running = (now - _parse_iso(speaker["started_at"])).total_seconds()  # type: ignore[operator]
-        totals[speaker["member"]] = totals.get(speaker["member"], 0) + running
-        speaking_for = _mmss(running)
+    started = _parse_iso(speaker["started_at"]) if speaker else None
+    if speaker and started:
+        totals[speaker["member"]] = (
+            totals.get(speaker["member"], 0) + (now - started).total_seconds()
+        )
     ends_at = _parse_iso(queue["timer"]["ends_at"])
     timer_left = None if ends_at is None else (ends_at - now).total_seconds()
     position = next((i for i, e in enumerate(queue["queue"]) if e["member"] == you), None)
     return {
-        "names": names,
+        # Names the state does not carry (present people are in state["people"]).
+        "names": {k: v for k, v in names.items() if k not in state["people"]},
         "queue_rows": [
             {**entry, "kind_label": kinds.get(entry["kind"], entry["kind"])}
             for entry in queue["queue"]
         ],
         "queue_count": len(queue["queue"]),
         "speaker_kind": kinds.get(speaker["kind"], "") if speaker else "",
-        "speaking_for": speaking_for,
-        "timer_left": None if timer_left is None else _mmss(timer_left),
+        "timer_left": None if timer_left is None else _mmss(math.ceil(timer_left)),
         "timer_over": timer_left is not None and timer_left <= 0,
         "my_position": None if position is None else position + 1,
         "present_people": [(pk, name(pk)) for pk in state["present"]],
@@ -339,7 +365,7 @@ def session_live(request: HttpRequest, session_id: int) -> HttpResponse:
             "agenda_form": AgendaItemForm(),
             "now": timezone.now(),
             "tasks": Task,
-            **_live_context(session, state, request.user),
+            **_live_context(session, state),
         },
     )
 
@@ -371,25 +397,21 @@ def session_command(request: HttpRequest, session_id: int) -> HttpResponse:
         cleaned = protocol.validate(command, data)
         command.handler(protocol.CommandContext(request.user, session_id), cleaned)
     except ServiceError as exc:
-        detail = "; ".join(f"{k}: {v}" for k, v in exc.fields.items())
+        detail = " ".join(str(v) for v in exc.fields.values())
         messages.error(request, f"{exc.message} {detail}".strip())
         if request.headers.get("Accept") == "application/json":
             return HttpResponse(status=exc.http_status)
     return _back(request, default)
 
 
-@require_POST
-def session_agenda(request: HttpRequest, session_id: int) -> HttpResponse:
-    """Add, move or remove agenda items (facilitators)."""
-    default = reverse("session", args=[session_id])
+def _agenda_change(request: HttpRequest, session_id: int) -> str | None:
+    """Run one agenda edit; return an error message, or None when it worked."""
     op = request.POST.get("op")
     try:
         if op == "add":
             form = AgendaItemForm(request.POST)
             if not form.is_valid():
-                for errors in form.errors.values():
-                    messages.error(request, " ".join(errors))
-                return _back(request, default)
+                return " ".join(str(error) for errors in form.errors.values() for error in errors)
             services.add_agenda_item(
                 request.user,
                 session_id,
@@ -405,19 +427,33 @@ def session_agenda(request: HttpRequest, session_id: int) -> HttpResponse:
                     request.user, session_id, item_id, -1 if op == "up" else 1
                 )
         else:
-            messages.error(request, _("Unknown command."))
+            return _("Unknown command.")
     except ValueError:
-        messages.error(request, _("There is no such agenda item in this session."))
+        return _("There is no such agenda item in this session.")
     except ServiceError as exc:
-        messages.error(request, str(exc.message))
-    return _back(request, default)
+        return str(exc.message)
+    return None
+
+
+@require_POST
+def session_agenda(request: HttpRequest, session_id: int) -> HttpResponse:
+    """Add, move or remove agenda items (facilitators).
+
+    A plain form gets a redirect back with a message; the live screen's script asks
+    for JSON (``Accept: application/json``) and gets ``{"ok", "message"}`` instead.
+    """
+    error = _agenda_change(request, session_id)
+    if request.headers.get("Accept") == "application/json":
+        return JsonResponse({"ok": error is None, "message": error}, status=400 if error else 200)
+    if error:
+        messages.error(request, error)
+    return _back(request, reverse("session", args=[session_id]))
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
 def profile(request: HttpRequest) -> HttpResponse:
-    user = request.user
-    assert isinstance(user, User)
+    user = cast(User, request.user)
     form = ProfileForm(
         request.POST or None,
         initial={"display_name": user.display_name, "language": user.language},
@@ -439,10 +475,8 @@ def set_language(request: HttpRequest) -> HttpResponse:
     if language not in {"tr", "en"}:
         return response
     if request.user.is_authenticated:
-        assert isinstance(request.user, User)
-        services.update_profile(
-            request.user, display_name=request.user.display_name, language=language
-        )
+        user = cast(User, request.user)
+        services.update_profile(user, display_name=user.display_name, language=language)
     response.set_cookie("django_language", language, max_age=ONE_YEAR, samesite="Lax")
     return response
 

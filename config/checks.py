@@ -23,7 +23,7 @@ def production_settings(app_configs: Any = None, **kwargs: Any) -> list[Error]:
         )
     if settings.ORTAK_ALLOW_EMBEDDED:
         return errors
-    if settings.DATABASES["default"]["ENGINE"].endswith("sqlite3"):
+    if str(settings.DATABASES["default"]["ENGINE"]).endswith("sqlite3"):
         errors.append(
             Error(
                 "SQLite is the embedded development database; production needs PostgreSQL.",
@@ -32,12 +32,11 @@ def production_settings(app_configs: Any = None, **kwargs: Any) -> list[Error]:
                 id="ortak.E002",
             )
         )
-    if settings.CHANNEL_LAYERS["default"]["BACKEND"].endswith("InMemoryChannelLayer"):
+    if str(settings.CHANNEL_LAYERS["default"]["BACKEND"]).endswith("InMemoryChannelLayer"):
         errors.append(
             Error(
                 "The in-memory channel layer only works within one process.",
-                hint="Set REDIS_URL=redis://… or ORTAK_ALLOW_EMBEDDED=1 for a "
-                "single-process site.",
+                hint="Set REDIS_URL=redis://… or ORTAK_ALLOW_EMBEDDED=1 for a single-process site.",
                 id="ortak.E003",
             )
         )

@@ -91,25 +91,29 @@ def parse_database_url(url: str, base_dir: str) -> DatabaseURL:
     parts = urlsplit(url)
     if parts.scheme == "sqlite":
         path = unquote(parts.path)
+        if not path.strip("/"):  # before joining: "sqlite:///" is not the base directory
+            raise ImproperlyConfigured("DATABASE_URL: sqlite needs a file path")
         if path.startswith("//"):  # sqlite:////absolute/path
             path = path[1:]
         elif path.startswith("/"):
             path = os.path.join(base_dir, path[1:])
-        if not path.strip("/"):
-            raise ImproperlyConfigured("DATABASE_URL: sqlite needs a file path")
         return DatabaseURL("django.db.backends.sqlite3", path, "", "", "", "", {})
     if parts.scheme in {"postgres", "postgresql"}:
         name = unquote(parts.path.lstrip("/"))
         if not name:
             raise ImproperlyConfigured("DATABASE_URL: postgres needs a database name")
         options = {k: v[-1] for k, v in parse_qs(parts.query).items()}
+        try:
+            port = parts.port
+        except ValueError:
+            raise ImproperlyConfigured("DATABASE_URL: the port must be a number") from None
         return DatabaseURL(
             "django.db.backends.postgresql",
             name,
             unquote(parts.username or ""),
             unquote(parts.password or ""),
             parts.hostname or "",
-            str(parts.port or ""),
+            str(port or ""),
             options,
         )
     raise ImproperlyConfigured(

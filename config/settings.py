@@ -86,9 +86,7 @@ TEMPLATES = [
 ]
 
 # --- Database -------------------------------------------------------------
-DATABASE = parse_database_url(
-    env_str("DATABASE_URL", "sqlite:///var/ortak.sqlite3"), str(BASE_DIR)
-)
+DATABASE = parse_database_url(env_str("DATABASE_URL", "sqlite:///var/ortak.sqlite3"), str(BASE_DIR))
 DATABASES = {"default": DATABASE.as_django()}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -184,6 +182,7 @@ SPECTACULAR_SETTINGS = {
 ORTAK_WS_MAX_FRAME = 64 * 1024
 ORTAK_WS_RATE_PER_SECOND = env_int("ORTAK_WS_RATE_PER_SECOND", 10, minimum=1)
 ORTAK_WS_RATE_BURST = env_int("ORTAK_WS_RATE_BURST", 30, minimum=1)
+ORTAK_WS_MEMBER_RATE_PER_SECOND = env_int("ORTAK_WS_MEMBER_RATE_PER_SECOND", 20, minimum=1)
 ORTAK_COALESCE_SECONDS = 0.1
 
 # --- Security ---------------------------------------------------------------

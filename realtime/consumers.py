@@ -20,7 +20,7 @@ from assembly import permissions, selectors
 from realtime import protocol
 from realtime.errors import RateLimited, ServiceError
 from realtime.groups import session_group
-from realtime.ratelimit import TokenBucket
+from realtime.ratelimit import TokenBucket, member_allows
 
 log = logging.getLogger(__name__)
 
@@ -73,26 +73,34 @@ class SessionConsumer(AsyncWebsocketConsumer):
 
     async def _receive(self, text_data: str | None) -> None:
         frame_id: str | None = None
+        # Every frame costs a token, a bad one too: a flood of garbage is a flood.
+        limited = not self.bucket.take(time.monotonic())
         try:
             inbound = protocol.parse_frame(text_data, settings.ORTAK_WS_MAX_FRAME)
             frame_id = inbound.id
-            if not self.bucket.take(time.monotonic()):
-                raise RateLimited(_("Too many messages. Please wait a moment."))
+            if limited:
+                raise self._rate_limited()
             command = protocol.REGISTRY[inbound.type]
             data = protocol.validate(command, inbound.data)
         except protocol.InvalidFor as exc:
-            await self._error(exc.inbound.id, exc)
+            await self._error(exc.inbound.id, self._rate_limited() if limited else exc)
             return
         except ServiceError as exc:
-            await self._error(frame_id, exc)
+            await self._error(frame_id, self._rate_limited() if limited else exc)
             return
         reply = await database_sync_to_async(self._run)(command, inbound.id, data)
         await self.send(text_data=reply)
 
     def _run(self, command: protocol.Command, frame_id: str, data: dict[str, Any]) -> str:
         """Run one command in the worker thread; every outcome becomes one reply."""
-        ctx = protocol.CommandContext(user=self.scope.get("user"), session_id=self.session_id)
+        user = self.scope.get("user")
+        ctx = protocol.CommandContext(user=user, session_id=self.session_id)
         with translation.override(self.language):
+            if getattr(user, "is_authenticated", False) and not member_allows(
+                user.pk, settings.ORTAK_WS_MEMBER_RATE_PER_SECOND, time.time()
+            ):
+                exc = self._rate_limited()
+                return protocol.reply_error(frame_id, exc.code, str(exc.message))
             try:
                 result = command.handler(ctx, data)
             except ServiceError as exc:
@@ -103,6 +111,10 @@ class SessionConsumer(AsyncWebsocketConsumer):
                     frame_id, "invalid", _("Something went wrong. Nothing was changed.")
                 )
             return protocol.reply_ok(frame_id, result)
+
+    @staticmethod
+    def _rate_limited() -> RateLimited:
+        return RateLimited(_("Too many messages. Please wait a moment."))
 
     async def _error(self, frame_id: str | None, exc: ServiceError) -> None:
         await self.send(

@@ -7,7 +7,6 @@ Server frames: ``{"event", "seq", "data"}``; replies: ``{"event": "reply", "seq"
 from __future__ import annotations
 
 import json
-
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field, is_dataclass
 from datetime import date
@@ -76,9 +75,7 @@ class Choice(Field):
 
     def clean(self, value: Any) -> str:
         if not isinstance(value, str) or value not in self.choices:
-            raise ValueError(
-                _("Choose one of: %(choices)s") % {"choices": ", ".join(self.choices)}
-            )
+            raise ValueError(_("Choose one of: %(choices)s") % {"choices": ", ".join(self.choices)})
         return value
 
 
@@ -135,7 +132,7 @@ class OptionalDate(Field):
 class Optional(Field):
     inner: Field
     default: Any = None
-    required: bool = False  # type: ignore[misc]
+    required: bool = False
 
     def clean(self, value: Any) -> Any:
         return self.inner.clean(value)
@@ -203,7 +200,7 @@ def parse_frame(text: str | None, max_bytes: int) -> Inbound:
     frame_id = obj.get("id")
     if not isinstance(frame_id, str) or not frame_id or len(frame_id) > MAX_ID_LENGTH:
         raise Invalid(
-            _("Every command needs an \"id\" string of at most %(limit)s characters.")
+            _('Every command needs an "id" string of at most %(limit)s characters.')
             % {"limit": MAX_ID_LENGTH},
             {"id": _("Required.")},
         )
@@ -213,7 +210,7 @@ def parse_frame(text: str | None, max_bytes: int) -> Inbound:
     if not isinstance(type_, str) or type_ not in REGISTRY:
         raise InvalidFor(inbound, _("Unknown command."), {"type": _("Unknown command.")})
     if not isinstance(data, dict):
-        raise InvalidFor(inbound, _("\"data\" must be an object."), {"data": _("Invalid.")})
+        raise InvalidFor(inbound, _('"data" must be an object.'), {"data": _("Invalid.")})
     return Inbound(type=type_, id=frame_id, data=data)
 
 
@@ -250,5 +247,3 @@ def validate(command: Command, data: dict[str, Any]) -> dict[str, Any]:
     if errors:
         raise Invalid(_("Some fields are not valid."), errors)
     return cleaned
-
-

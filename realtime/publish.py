@@ -10,6 +10,7 @@ trailing edge, always carrying the latest value.
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import logging
 from collections.abc import Callable
 from typing import Any
@@ -68,7 +69,10 @@ def _schedule(key: str, build: Callable[[], tuple[int, str] | None]) -> None:
         if built is not None:
             send_frame(*built)
         return
-    loop.call_soon_threadsafe(_touch, key, build)
+    # A fresh context: the caller's (a sync_to_async worker) carries asgiref's markers
+    # ("single thread executor in use", a request's ThreadSensitiveContext) and a flush
+    # that inherited them could never reach the database.
+    loop.call_soon_threadsafe(_touch, key, build, context=contextvars.Context())
 
 
 def _server_loop() -> asyncio.AbstractEventLoop | None:

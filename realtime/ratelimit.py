@@ -25,3 +25,18 @@ class TokenBucket:
             self.tokens -= 1.0
             return True
         return False
+
+
+def member_allows(member_id: int, limit: int, now: float) -> bool:
+    """A fixed one-second window per member, shared by all their sockets and processes
+    (through the cache: Redis in production)."""
+    from django.core.cache import cache
+
+    key = f"ws-rate:{member_id}:{int(now)}"
+    cache.add(key, 0, timeout=5)
+    try:
+        count = cache.incr(key)
+    except ValueError:  # expired between add and incr
+        cache.add(key, 1, timeout=5)
+        count = 1
+    return int(count) <= limit

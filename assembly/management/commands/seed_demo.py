@@ -53,7 +53,10 @@ OPERATOR = ("isletmeci", "Site işletmecisi")
 GROUPS = {
     "konut": ("Konut Hakkı", "Tahliye ve kentsel dönüşüm tehdidi altındaki hemşerilerle çalışır."),
     "su": ("Suya Erişim", "Mahallelerdeki su kesintilerini izler, ortak yanıt örgütler."),
-    "bellek": ("Kent Belleği", "Mahallelerin tarihini, tanıklıklarını ve mekânlarını kayda geçirir."),
+    "bellek": (
+        "Kent Belleği",
+        "Mahallelerin tarihini, tanıklıklarını ve mekânlarını kayda geçirir.",
+    ),
 }
 
 
@@ -74,12 +77,12 @@ class Command(BaseCommand):
             seed()
             self.stdout.write(self.style.SUCCESS("Demo data loaded."))
         self.stdout.write(
-            "Demo logins (password: {pw}):\n"
+            f"Demo logins (password: {DEMO_PASSWORD}):\n"
             "  ayse      Ayşe Yıldız, facilitator of the live session\n"
             "  mehmet    Mehmet Çelik, note-taker\n"
             "  zeynep, hasan, elif, mustafa, fatma, ibrahim, gul, oguz, sevgi, deniz: members\n"
             "  izleyici  Leyla Ünal, observer\n"
-            "  isletmeci site operator (Django admin at /admin/)".format(pw=DEMO_PASSWORD)
+            "  isletmeci site operator (Django admin at /admin/)"
         )
 
 
@@ -168,10 +171,18 @@ def seed() -> None:
     SessionTask.objects.create(session=live, user=users["ayse"], task=Task.FACILITATOR)
     SessionTask.objects.create(session=live, user=users["mehmet"], task=Task.NOTE_TAKER)
     items = [
-        ("Açılış ve gündemin onayı", 5, AgendaStatus.DONE,
-         "Gündem itirazsız kabul edildi. Kolaylaştırıcı: Ayşe, not tutan: Mehmet."),
-        ("Karşıyaka'daki su kesintileri", 30, AgendaStatus.OPEN,
-         "Elif: Üç gündür su yok, en çok yaşlı hemşeriler etkileniyor."),
+        (
+            "Açılış ve gündemin onayı",
+            5,
+            AgendaStatus.DONE,
+            "Gündem itirazsız kabul edildi. Kolaylaştırıcı: Ayşe, not tutan: Mehmet.",
+        ),
+        (
+            "Karşıyaka'daki su kesintileri",
+            30,
+            AgendaStatus.OPEN,
+            "Elif: Üç gündür su yok, en çok yaşlı hemşeriler etkileniyor.",
+        ),
         ("Tahliye destek protokolü", 40, AgendaStatus.PENDING, ""),
         ("Kent Belleği söyleşi dizisi", 15, AgendaStatus.PENDING, ""),
         ("Duyurular", 10, AgendaStatus.PENDING, ""),
@@ -200,6 +211,7 @@ def seed() -> None:
         member=users["elif"],
         kind=HandKind.SPEAK,
         agenda_item=agenda[1],
+        raised_at=now - timedelta(minutes=12),
         started_at=now - timedelta(minutes=9),
         ended_at=now - timedelta(minutes=6, seconds=30),
     )
@@ -208,6 +220,7 @@ def seed() -> None:
         member=users["hasan"],
         kind=HandKind.SPEAK,
         agenda_item=agenda[1],
+        raised_at=now - timedelta(minutes=7),
         started_at=now - timedelta(minutes=1),
     )
     live.timer_seconds = 180
