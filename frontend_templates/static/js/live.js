@@ -1,0 +1,424 @@
+// Ortak live screen: one socket, one state, the regions drawn from it (CONTRACT.md §3).
+// The page works without this file: every control is a plain form.
+const $ = (id) => document.getElementById(id);
+const json = (id) => JSON.parse($(id).textContent);
+const live = $('live');
+const S = json('live-strings');
+const names = json('live-names');
+let state = json('live-state');
+let seq = state.seq;
+const CMD = live.dataset.commandUrl;
+const AGENDA = live.dataset.agendaUrl;
+const NEXT = location.pathname + location.search;
+const fmt = (t, v) => t.replace(/%\((\w+)\)s/g, (_, k) => v[k]);
+const pad = (n) => String(n).padStart(2, '0');
+const mmss = (s) => ((s = Math.max(0, Math.floor(s))), pad(Math.floor(s / 60)) + ':' + pad(s % 60));
+const csrf = () => document.querySelector('input[name=csrfmiddlewaretoken]')?.value || '';
+const dirty = new WeakSet(); // minutes typed but not saved yet
+
+// --- DOM: build fresh, then patch the page in place -------------------------------------
+
+function h(tag, attrs, ...kids) {
+  const el = document.createElement(tag);
+  for (const k in attrs) if (attrs[k] != null && attrs[k] !== false) el.setAttribute(k, attrs[k] === true ? '' : attrs[k]);
+  el.append(...kids.flat(9).filter((k) => k != null && k !== false && k !== ''));
+  return el;
+}
+const hid = (name, value) => h('input', { type: 'hidden', name, value });
+const sr = (t) => t && h('span', { class: 'visually-hidden' }, ': ' + t);
+const btn = (label, cls, attrs) => h('button', { type: 'submit', class: 'button' + (cls ? ' ' + cls : ''), ...attrs }, label);
+const form = (action, attrs, ...kids) =>
+  h('form', { method: 'post', action, ...attrs }, hid('csrfmiddlewaretoken', csrf()), kids, hid('next', NEXT));
+// A command as a plain form: the same fields the socket takes (see assembly/commands.py).
+const cmd = (type, fields, label, o = {}) =>
+  form(CMD, { class: 'cmd', id: o.id, hidden: o.hidden }, hid('type', type),
+    Object.entries(fields).map(([k, v]) => hid(k, v)), btn([label, sr(o.sr)], o.cls, { id: o.bid }));
+const aop = (op, it, label) =>
+  form(AGENDA, { class: 'agenda-op' }, hid('op', op), hid('item', it.id), btn([label, sr(it.title)], 'button--small'));
+const panel = (id, heading, ...kids) => h('section', { id, class: 'panel panel--' + id, 'aria-labelledby': id + '-heading' },
+  h('h2', { id: id + '-heading' }, heading), kids);
+const field = (id, label, attrs) => h('div', { class: 'field' }, h('label', { for: id }, label), h('input', { id, ...attrs }));
+
+const keyOf = (n) => (n.nodeType === 1 ? n.id || n.getAttribute('data-key') : null);
+
+function morph(a, b) {
+  if (a.nodeType !== b.nodeType || a.nodeName !== b.nodeName) return a.replaceWith(b);
+  if (a.nodeType !== 1) return void (a.data !== b.data && (a.data = b.data));
+  if (a.hasAttribute('data-keep')) return; // written to by this script, not drawn from state
+  for (const { name } of [...a.attributes]) if (!b.hasAttribute(name)) a.removeAttribute(name);
+  for (const { name, value } of b.attributes) if (a.getAttribute(name) !== value) a.setAttribute(name, value);
+  // Never overwrite what the note-taker is typing.
+  if (a.tagName === 'TEXTAREA') return void (a !== document.activeElement && !dirty.has(a) && a.value !== b.value && (a.value = b.value));
+  morphKids(a, b);
+}
+
+// Children are matched by id or data-key, the rest by position and tag.
+function morphKids(a, b) {
+  const keyed = new Map([...a.childNodes].filter(keyOf).map((c) => [keyOf(c), c]));
+  let cur = a.firstChild;
+  for (const n of [...b.childNodes]) {
+    const k = keyOf(n);
+    const m = k ? keyed.get(k) : cur && !keyOf(cur) && cur.nodeName === n.nodeName ? cur : null;
+    keyed.delete(k);
+    if (!m) a.insertBefore(n, cur);
+    else {
+      if (m === cur) cur = cur.nextSibling;
+      else a.insertBefore(m, cur);
+      morph(m, n);
+    }
+  }
+  while (cur) {
+    const next = cur.nextSibling;
+    cur.remove();
+    cur = next;
+  }
+}
+
+// Patch, keeping focus where it was, or on the nearest control when its own went away.
+function patch(fn) {
+  const act = document.activeElement;
+  const group = act?.closest?.('#hand, section'), item = act?.closest?.('[data-key]');
+  fn();
+  if (!group) return;
+  if (act.isConnected && !act.closest('[hidden]')) return void (act !== document.activeElement && act.focus({ preventScroll: true }));
+  const els = [...(item?.isConnected ? item : group).querySelectorAll('button, select, textarea, input:not([type=hidden])')].filter((e) => !e.closest('[hidden]'));
+  (els.find((e) => e.tagName === 'BUTTON') || els[0])?.focus({ preventScroll: true });
+}
+
+// --- The regions -------------------------------------------------------------------------
+
+const nameOf = (id) => state.people[id] || names[id] || fmt(S.member_n, { id });
+const left = (q) => (q.timer.ends_at ? (Date.parse(q.timer.ends_at) - Date.now()) / 1000 : null);
+
+function vFloor(s) {
+  const q = s.queue, you = s.you, sp = q.speaker, rest = left(q);
+  const pos = q.queue.findIndex((e) => e.member === you.member);
+  const hint = sp && sp.member === you.member ? S.your_turn
+    : pos === 0 ? S.you_next : pos > 0 ? fmt(S.your_place, { position: pos + 1 }) : '';
+  const hand = !you.participant ? h('p', { class: 'watching' }, S.watching) : [
+    h('p', { id: 'hand-hint', class: 'hint', role: 'status' }, hint),
+    s.session.status !== 'live' ? h('p', {}, S.not_live) : [
+      form(CMD, { id: 'raise-form', class: 'cmd raise-form', hidden: pos >= 0 }, hid('type', 'hand.raise'),
+        h('label', { for: 'raise-kind' }, S.raise_what),
+        h('select', { id: 'raise-kind', name: 'kind' }, Object.entries(S.kinds).map(([v, l]) => h('option', { value: v }, l))),
+        btn(S.raise, 'button--primary')),
+      cmd('hand.lower', {}, S.lower, { id: 'lower-form', hidden: pos < 0 })]];
+  return panel('floor', S.floor,
+    h('p', { id: 'speaker', class: 'speaker' }, sp
+      ? [h('strong', {}, fmt(S.speaker, { name: sp.name })), ' ', h('span', { class: 'meta' }, S.kinds[sp.kind])]
+      : S.no_speaker),
+    h('p', { id: 'timer', class: 'timer' + (rest == null ? ' timer--off' : rest <= 0 ? ' timer--over' : ''), role: 'timer' },
+      rest == null ? S.timer_off : rest <= 0 ? S.time_up : fmt(S.time_left, { time: mmss(Math.ceil(rest)) })),
+    h('p', { id: 'timer-announce', class: 'visually-hidden', 'aria-live': 'polite', 'data-keep': '' }),
+    h('div', { id: 'hand', class: 'hand' }, hand));
+}
+
+function vConsole(s) {
+  const st = s.session.status, live = st === 'live';
+  return s.you.facilitator && panel('console', S.facilitation,
+    live && [
+      h('div', { class: 'button-row' }, cmd('queue.next', {}, S.next, { bid: 'next-speaker', cls: 'button--primary' }),
+        s.queue.timer.ends_at && cmd('timer.stop', {}, S.timer_stop)),
+      form(CMD, { class: 'cmd timer-form' }, hid('type', 'timer.start'),
+        h('label', { for: 'timer-seconds' }, S.seconds),
+        h('input', { id: 'timer-seconds', name: 'seconds', type: 'number', inputmode: 'numeric', min: 1, max: 10800,
+          required: true, value: s.session.speaking_seconds }),
+        btn(S.timer_start))],
+    h('div', { class: 'button-row' },
+      st === 'scheduled' && cmd('session.start', {}, S.start, { cls: 'button--primary' }),
+      st === 'adjourned' && cmd('session.start', {}, S.resume, { cls: 'button--primary' }),
+      live && cmd('session.adjourn', {}, S.adjourn),
+      (st === 'scheduled' || st === 'adjourned') && cmd('session.close', {}, S.close)));
+}
+
+function vQueue(s) {
+  const q = s.queue.queue, f = s.you.facilitator && s.session.status === 'live';
+  const move = (e, to, label) => cmd('queue.move', { member: e.member, position: to }, label, { cls: 'button--small', sr: e.name });
+  return panel('queue', fmt(S.queue_heading, { count: q.length }),
+    h('div', { class: 'live-region', 'aria-live': 'polite' },
+      h('ol', { id: 'queue-list', class: 'queue-list', hidden: !q.length }, q.map((e, i) =>
+        h('li', { 'data-key': 'm' + e.member },
+          h('span', { class: 'q-name' }, e.name), ' ', h('span', { class: 'q-kind' }, S.kinds[e.kind]),
+          e.moved && [' ', h('span', { class: 'q-moved' }, '(' + S.moved + ')')],
+          f && h('span', { class: 'q-tools' }, i > 0 && move(e, i - 1, S.move_up), i < q.length - 1 && move(e, i + 1, S.move_down))))),
+      h('p', { id: 'queue-empty', hidden: q.length > 0 }, S.queue_empty)));
+}
+
+function vAgenda(s) {
+  const st = s.session.status, f = s.you.facilitator && st !== 'closed', n = s.agenda.length;
+  const cur = s.agenda.find((i) => i.id === s.current_item);
+  const tools = (it, i) => h('span', { class: 'a-tools' },
+    st === 'live' && it.id !== s.current_item && cmd('agenda.open', { item: it.id }, S.open_item, { cls: 'button--small', sr: it.title }),
+    i > 0 && aop('up', it, S.move_up), i < n - 1 && aop('down', it, S.move_down),
+    it.status === 'pending' && !it.minutes && aop('remove', it, S.remove));
+  return panel('agenda', S.agenda,
+    h('p', { id: 'current-item', class: 'current-item' }, cur ? fmt(S.current_item, { item: cur.title }) : S.no_current_item),
+    !n ? h('p', { id: 'agenda-list' }, S.agenda_empty) : h('ol', { id: 'agenda-list', class: 'agenda-list' }, s.agenda.map((it, i) =>
+      h('li', { 'data-key': 'a' + it.id, class: 'agenda-item agenda-item--' + it.status, 'aria-current': it.id === s.current_item && 'true' },
+        h('span', { class: 'a-title' }, it.title), ' ',
+        h('span', { class: 'meta' }, fmt(S.budget[it.minutes_budget === 1 ? 0 : 1], { minutes: it.minutes_budget }) + ' · ' + S.agenda_status[it.status]),
+        f && tools(it, i)))),
+    f && form(AGENDA, { class: 'agenda-op agenda-add', id: 'agenda-add' }, hid('op', 'add'),
+      field('agenda-title', S.title, { name: 'title', type: 'text', maxlength: 200, required: true }),
+      field('agenda-budget', S.budget_label, { name: 'minutes_budget', type: 'number', inputmode: 'numeric', min: 1, max: 600, value: 15, required: true }),
+      btn(S.add_item)));
+}
+
+const paras = (t) => t.split(/\n{2,}/).map((p) => h('p', {}, p.split('\n').map((l, i) => (i ? [h('br'), l] : l))));
+
+function vMinutes(s) {
+  const edit = s.you.note_taker && s.session.status !== 'closed';
+  return panel('minutes', S.minutes, !s.agenda.length ? h('p', {}, S.agenda_empty) : s.agenda.map((it) =>
+    h('div', { class: 'minutes-item', 'data-key': 'n' + it.id }, h('h3', {}, it.title),
+      edit ? form(CMD, { class: 'cmd minutes-form' }, hid('type', 'minutes.save'), hid('item', it.id),
+        h('label', { for: 'minutes-' + it.id }, fmt(S.minutes_for, { item: it.title })),
+        h('textarea', { id: 'minutes-' + it.id, name: 'text', rows: 4, maxlength: 100000 }, it.minutes),
+        h('p', { class: 'minutes-actions' }, btn(S.save), ' ',
+          h('span', { class: 'save-status', id: 'minutes-status-' + it.id, role: 'status', 'data-keep': '' })))
+        : it.minutes ? h('div', { class: 'minutes-text' }, paras(it.minutes)) : h('p', { class: 'meta' }, S.no_minutes))));
+}
+
+function vPresent(s) {
+  return panel('present', S.attendance,
+    h('p', { id: 'present-count' }, fmt(S.present, { present: s.present.length })),
+    s.present.length
+      ? h('ul', { id: 'present-list', class: 'names' }, s.present.map((id) => h('li', { 'data-key': 'p' + id }, nameOf(id))))
+      : h('p', { id: 'present-list', class: 'meta' }, S.nobody_present),
+    s.you.participant && !s.present.includes(s.you.member) && s.session.status !== 'closed' &&
+      cmd('attendance.check_in', {}, S.check_in, { id: 'check-in' }));
+}
+
+// Closed turns come from the server; the current speaker's running time is added here.
+function vTotals(s) {
+  const t = { ...s.queue.totals }, sp = s.queue.speaker;
+  if (sp?.started_at) t[sp.member] = (t[sp.member] || 0) + Math.max(0, (Date.now() - Date.parse(sp.started_at)) / 1000);
+  const rows = Object.entries(t).map(([id, sec]) => [id, sec, nameOf(id)]).sort((a, b) => b[1] - a[1] || a[2].localeCompare(b[2]));
+  return panel('totals', S.speaking_time, !rows.length ? h('p', { class: 'meta' }, S.totals_empty) : h('table', { class: 'totals' },
+    h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, S.person), h('th', { scope: 'col' }, S.speaking_time))),
+    h('tbody', {}, rows.map(([id, sec, n]) => h('tr', { 'data-key': 't' + id }, h('td', {}, n), h('td', { class: 'num' }, mmss(sec)))))));
+}
+
+function vTasks(s) {
+  const you = s.you, list = (ids) => (ids.length ? ids.map(nameOf).join(', ') : S.nobody);
+  return panel('tasks', S.tasks,
+    h('p', {}, fmt(S.facilitators, { names: list(s.facilitators) })),
+    h('p', {}, fmt(S.note_takers, { names: list(s.note_takers) })),
+    you.participant && s.session.status !== 'closed' && h('div', { class: 'button-row' },
+      !s.facilitators.includes(you.member) && cmd('task.volunteer', { task: 'facilitator' }, S.volunteer_facilitator),
+      !s.note_takers.includes(you.member) && cmd('task.volunteer', { task: 'note_taker' }, S.volunteer_note_taker)));
+}
+
+const view = (s) => h('div', {},
+  h('div', { id: 'live-head', 'data-keep': '' }),
+  h('p', { id: 'session-status', class: 'session-status status--' + s.session.status, role: 'status' },
+    fmt(S.status.label, { status: S.status[s.session.status] })),
+  h('p', { id: 'connection', 'data-keep': '' }),
+  h('div', { id: 'live-error', 'data-keep': '' }),
+  h('div', { class: 'live-grid' },
+    h('div', { class: 'live-col' }, vFloor(s), vConsole(s), vQueue(s)),
+    h('div', { class: 'live-col' }, vAgenda(s), vMinutes(s)),
+    h('div', { class: 'live-col' }, vPresent(s), vTotals(s), vTasks(s))));
+
+let built = false;
+function render() {
+  patch(() => {
+    const next = view(state);
+    if (built) return morphKids(live, next);
+    // The first time, take the server's markup over, keeping the parts this script writes to.
+    built = true;
+    next.querySelectorAll('[data-keep]').forEach((k) => $(k.id) && k.replaceWith($(k.id)));
+    live.replaceChildren(...next.childNodes);
+  });
+  announce();
+}
+
+// The countdown is announced only at the last minute and at the end, not every second.
+let prevEnds = null, prevLeft = null;
+function announce() {
+  const q = state.queue, rest = left(q), box = $('timer-announce');
+  if (q.timer.ends_at !== prevEnds) box.textContent = '';
+  else if (rest != null && prevLeft != null) {
+    if (prevLeft > 60 && rest <= 60 && rest > 0) box.textContent = S.last_minute;
+    if (prevLeft > 0 && rest <= 0) box.textContent = S.time_up;
+  }
+  prevEnds = q.timer.ends_at;
+  prevLeft = rest;
+}
+setInterval(() => {
+  if (!state.queue.timer.ends_at && !state.queue.speaker) return;
+  patch(() => [vFloor(state), vTotals(state)].forEach((el) => morph($(el.id), el)));
+  announce();
+}, 1000);
+
+// --- State and events ----------------------------------------------------------------------
+
+function learn() {
+  for (const e of [...state.queue.queue, state.queue.speaker]) if (e) names[e.member] = e.name;
+  Object.assign(names, state.people);
+}
+function replace(data) {
+  state = data;
+  seq = live.dataset.seq = data.seq;
+  learn();
+  render();
+}
+
+const status = (d) => void (state.session.status = d.status);
+const H = {
+  'queue.changed': (d) => void (state.queue = d),
+  'agenda.item_opened': (d) => void ((state.agenda = d.agenda), (state.current_item = d.item)),
+  'agenda.changed': (d) => void ((state.agenda = d.agenda), (state.current_item = d.current_item)),
+  'agenda.minutes_changed': (d) => {
+    const it = state.agenda.find((i) => i.id === d.item);
+    if (!it) return true; // an item we do not know: fetch everything
+    it.minutes = d.minutes;
+  },
+  'session.started': status,
+  'session.adjourned': status,
+  'session.closed': status,
+  'session.tasks_changed': (d) => {
+    const y = state.you;
+    state.facilitators = d.facilitators;
+    state.note_takers = d.note_takers;
+    y.facilitator = !!y.participant && d.facilitators.includes(y.member);
+    y.note_taker = !!y.participant && (y.facilitator || d.note_takers.includes(y.member));
+  },
+};
+
+// A gap in seq (or an event we cannot apply): fetch the snapshot, then replay what came meanwhile.
+let resyncing = false, buffer = [];
+async function resync() {
+  if (resyncing) return;
+  resyncing = true;
+  let data = null;
+  try {
+    const r = await fetch(live.dataset.stateUrl, { credentials: 'same-origin', headers: { Accept: 'application/json' } });
+    if (r.ok) data = await r.json();
+  } catch { /* the next event or the reconnect tries again */ }
+  const later = buffer;
+  resyncing = false;
+  buffer = [];
+  if (data && data.seq >= seq) replace(data);
+  later.forEach(onFrame);
+}
+
+function onFrame(f) {
+  if (f.event === 'reply') return onReply(f);
+  if (f.event === 'session.state') {
+    tries = 0;
+    setConn(S.connected);
+    replace(f.data);
+    live.dataset.connected = 'true';
+    return live.querySelectorAll('textarea').forEach((t) => dirty.has(t) && save(t));
+  }
+  if (resyncing) return buffer.push(f);
+  if (f.seq == null) {
+    if (f.event !== 'presence.changed') return;
+    state.present = f.data.present;
+    state.people = f.data.people;
+    return replace(state);
+  }
+  if (f.seq <= seq) return;
+  if (f.seq > seq + 1 || !H[f.event] || H[f.event](f.data)) return resync();
+  state.seq = f.seq;
+  replace(state);
+}
+
+// --- Socket -------------------------------------------------------------------------------
+
+let ws = null, tries = 0, retry = 0, count = 0;
+const pending = new Map();
+const isOpen = () => ws?.readyState === WebSocket.OPEN;
+const setConn = (t) => void ($('connection').textContent = t);
+const showError = (t) => void ($('live-error').textContent = t);
+
+function connect() {
+  clearTimeout(retry);
+  const sock = (ws = new WebSocket(`${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/ws/sessions/${live.dataset.sessionId}/`));
+  sock.onmessage = (m) => {
+    try {
+      onFrame(JSON.parse(m.data));
+    } catch (e) {
+      console.error(e);
+    }
+  };
+  sock.onclose = () => {
+    if (ws !== sock) return;
+    ws = null;
+    pending.clear();
+    live.dataset.connected = 'false';
+    setConn(S.reconnecting);
+    // 0.5 s doubling to 15 s, ±50 %, so that a whole room does not come back at once.
+    retry = setTimeout(connect, Math.min(15000, 500 * 2 ** tries++) * (0.5 + Math.random()));
+  };
+}
+
+function send(type, data, extra = {}) {
+  const id = `c${++count}-${Date.now().toString(36)}`;
+  pending.set(id, extra);
+  ws.send(JSON.stringify({ type, id, data }));
+}
+
+function onReply(f) {
+  const p = pending.get(f.in_response) || {};
+  pending.delete(f.in_response);
+  if (!f.ok) {
+    const e = f.error || {};
+    return showError([e.message || S.error, ...Object.values(e.fields || {})].join(' '));
+  }
+  if (p.ta) {
+    if (p.ta.value === p.text) dirty.delete(p.ta);
+    p.status.textContent = S.saved;
+  }
+  showError('');
+}
+
+function save(ta) {
+  if (!isOpen()) return;
+  const status = ta.form.querySelector('.save-status');
+  status.textContent = '';
+  send('minutes.save', { item: +ta.form.querySelector('[name=item]').value, text: ta.value }, { ta, text: ta.value, status });
+}
+
+// Forms with a "type" go over the socket while it is open; otherwise they post as usual.
+live.addEventListener('submit', (e) => {
+  const f = e.target, type = f.querySelector('[name=type]');
+  if (!isOpen() || (!type && !f.classList.contains('agenda-op'))) return;
+  e.preventDefault();
+  if (!type) return agendaPost(f, e.submitter);
+  const ta = f.querySelector('textarea');
+  if (ta) return save(ta);
+  const data = {};
+  for (const [k, v] of new FormData(f, e.submitter)) {
+    if (!['type', 'next', 'csrfmiddlewaretoken'].includes(k)) data[k] = /^-?\d+$/.test(v) ? +v : v;
+  }
+  send(type.value, data);
+});
+
+async function agendaPost(f, submitter) {
+  try {
+    const r = await fetch(f.action, { method: 'POST', body: new FormData(f, submitter), credentials: 'same-origin',
+      headers: { Accept: 'application/json', 'X-CSRFToken': csrf() } });
+    const j = await r.json();
+    showError(j.ok ? '' : j.message || S.error);
+    if (j.ok && f.id === 'agenda-add') f.reset();
+  } catch {
+    showError(S.error);
+  }
+}
+
+// Minutes save themselves 800 ms after the last keystroke.
+const timers = new WeakMap();
+live.addEventListener('input', (e) => {
+  const ta = e.target;
+  if (ta.tagName !== 'TEXTAREA' || !ta.form?.querySelector('[name=type]')) return;
+  dirty.add(ta);
+  clearTimeout(timers.get(ta));
+  timers.set(ta, setTimeout(() => save(ta), 800));
+});
+
+learn();
+render();
+setConn(S.connecting);
+connect();
+addEventListener('online', () => ws || ((tries = 0), connect()));
