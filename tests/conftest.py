@@ -11,6 +11,7 @@ import os
 from datetime import timedelta
 from typing import Any
 
+import hypothesis
 import pytest
 from django.contrib.auth.models import AnonymousUser
 from django.utils import timezone
@@ -31,6 +32,10 @@ from realtime import publish
 
 STRICT = os.environ.get("ORTAK_TEST_STRICT") == "1"
 
+# No per-example deadline: a loaded CI machine must not turn a slow example into a failure.
+hypothesis.settings.register_profile("ortak", deadline=None)
+hypothesis.settings.load_profile("ortak")
+
 
 def need(condition: bool, reason: str) -> None:
     """Skip when a service is missing, or fail under ORTAK_TEST_STRICT=1."""
@@ -44,7 +49,16 @@ def need(condition: bool, reason: str) -> None:
 @pytest.fixture(autouse=True)
 def _fast_coalescing(settings: Any) -> None:
     settings.ORTAK_COALESCE_SECONDS = 0.01
+    settings.ORTAK_WS_MEMBER_RATE_PER_SECOND = 1000
     publish._pending.clear()
+
+
+@pytest.fixture(autouse=True)
+def _fast_passwords(request: pytest.FixtureRequest, settings: Any) -> None:
+    # PBKDF2 takes a good part of a second per persona; in-process tests need no strong
+    # hashes. Browser tests log in to a separate server, which must read the hashes.
+    if "tests/e2e/" not in request.node.nodeid:
+        settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 def make_user(username: str, name: str, **extra: Any) -> User:
@@ -126,3 +140,22 @@ def public_session(live_session: Session) -> Session:
     live_session.visibility = Visibility.PUBLIC
     live_session.save(update_fields=["visibility"])
     return live_session
+
+
+@pytest.fixture
+def member2_note_taker(live_session: Session, member2: User) -> User:
+    """Zeynep takes the notes of the live session."""
+    SessionTask.objects.create(session=live_session, user=member2, task=Task.NOTE_TAKER)
+    return member2
+
+
+def uses_postgres() -> bool:
+    from django.conf import settings
+
+    return str(settings.DATABASES["default"]["ENGINE"]).endswith("postgresql")
+
+
+def uses_redis() -> bool:
+    from django.conf import settings
+
+    return str(settings.CHANNEL_LAYERS["default"]["BACKEND"]).startswith("channels_redis")

@@ -65,7 +65,7 @@ def _drop_database(url: str) -> None:
         return
     import psycopg
 
-    base, _, name = url.rpartition("/")
+    name = url.rpartition("/")[2]
     with psycopg.connect(os.environ["DATABASE_URL"], autocommit=True) as conn:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
@@ -118,8 +118,12 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveSite]:
     log = (tmp / "daphne.log").open("w")
     daphne = shutil.which("daphne", path=str(Path(sys.executable).parent)) or "daphne"
     server = subprocess.Popen(
-        [daphne, "-e", f"tcp:port={port}:interface=127.0.0.1:backlog=1024",
-         "config.asgi:application"],
+        [
+            daphne,
+            "-e",
+            f"tcp:port={port}:interface=127.0.0.1:backlog=1024",
+            "config.asgi:application",
+        ],
         cwd=ROOT,
         env=env,
         stdout=log,

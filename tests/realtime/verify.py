@@ -1,0 +1,137 @@
+"""Resync checks in the spirit of Zulip's ``verify_action``.
+
+``apply_event`` is how a client applies one server frame to the snapshot it holds
+(CONTRACT §3, docs/protocol.md). ``verify_action`` takes the snapshot before an
+action, runs it, collects every frame it published, applies them, and checks the
+result equals the snapshot taken after. Nothing is ignored: the per-person ``you``
+part is recomputed from the task lists the way a client would.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import pprint
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any
+from unittest import mock
+
+from django.test import TestCase
+
+from assembly import selectors
+from assembly.models import Session
+from realtime.errors import ServiceError
+
+
+class SeqGap(AssertionError):
+    """The client would have to resync: a seq-bearing frame skipped a number."""
+
+
+def _recompute_you(state: dict[str, Any]) -> None:
+    you = state["you"]
+    uid = you["member"]
+    participant = you["participant"]
+    you["facilitator"] = participant and uid in state["facilitators"]
+    you["note_taker"] = participant and (
+        uid in state["note_takers"] or uid in state["facilitators"]
+    )
+
+
+def apply_event(state: dict[str, Any], frame: dict[str, Any]) -> dict[str, Any]:
+    """The state after a client applies ``frame`` (a decoded server frame) to ``state``."""
+    event, seq, data = frame["event"], frame["seq"], frame["data"]
+    if seq is not None:
+        if seq <= state["seq"]:
+            return state  # already reflected in the snapshot: skipped
+        if seq != state["seq"] + 1:
+            raise SeqGap(f"{event}: seq {seq} after {state['seq']}")
+    state = copy.deepcopy(state)
+    if seq is not None:
+        state["seq"] = seq
+    if event in {"session.started", "session.adjourned", "session.closed"}:
+        state["session"]["status"] = data["status"]
+    elif event == "agenda.item_opened":
+        state["agenda"] = data["agenda"]
+        state["current_item"] = data["item"]
+    elif event == "agenda.changed":
+        state["agenda"] = data["agenda"]
+        state["current_item"] = data["current_item"]
+    elif event == "agenda.minutes_changed":
+        items = [item for item in state["agenda"] if item["id"] == data["item"]]
+        assert len(items) == 1, f"minutes for an unknown item {data['item']}"
+        items[0]["minutes"] = data["minutes"]
+    elif event == "queue.changed":
+        state["queue"] = data
+    elif event == "session.tasks_changed":
+        state["facilitators"] = data["facilitators"]
+        state["note_takers"] = data["note_takers"]
+        _recompute_you(state)
+    elif event == "presence.changed":
+        assert seq is None, "presence is a derived snapshot"
+        state["present"] = data["present"]
+        state["people"] = data["people"]
+    else:
+        raise AssertionError(f"a client does not know how to apply {event!r}")
+    return state
+
+
+def snapshot(session_id: int, user: Any = None) -> dict[str, Any]:
+    """The state as the socket's first frame / the API would send it (JSON round trip)."""
+    session = Session.objects.select_related("assembly").get(pk=session_id)
+    return json.loads(json.dumps(selectors.session_state(session, user)))
+
+
+@contextmanager
+def recorded_frames() -> Iterator[list[tuple[int, dict[str, Any]]]]:
+    """Every frame sent to a session group, as ``(session_id, decoded frame)``."""
+    frames: list[tuple[int, dict[str, Any]]] = []
+
+    def record(session_id: int, text: str) -> None:
+        frames.append((session_id, json.loads(text)))
+
+    with mock.patch("realtime.publish.send_frame", side_effect=record):
+        yield frames
+
+
+def verify_action(
+    session_id: int, action: Callable[[], Any], user: Any = None, *, may_refuse: bool = False
+) -> tuple[Any, list[dict[str, Any]]]:
+    """Run ``action``; check that its frames turn the state before into the state after.
+
+    Returns the action's result and the frames it published. Works inside an
+    ordinary ``django_db`` test: the on-commit callbacks are captured and run.
+    With ``may_refuse``, a :class:`ServiceError` is returned as the result (and the
+    check becomes: nothing was published and nothing changed).
+    """
+    before = snapshot(session_id, user)
+    with recorded_frames() as sent, TestCase.captureOnCommitCallbacks(execute=True):
+        try:
+            result = action()
+        except ServiceError as exc:
+            if not may_refuse:
+                raise
+            result = exc
+    if isinstance(result, ServiceError):
+        assert sent == [], f"a refused action ({result.code}) published {sent}"
+        assert snapshot(session_id, user) == before, "a refused action changed the state"
+        return result, []
+    assert all(sid == session_id for sid, _ in sent), "a frame went to another session"
+    frames = [f for _, f in sent]
+    state = before
+    for frame in frames:
+        assert set(frame) == {"event", "seq", "data"}
+        state = apply_event(state, frame)
+    after = snapshot(session_id, user)
+    if state != after:
+        raise AssertionError(
+            "applying the events does not give the new state\n"
+            f"frames: {pprint.pformat(frames)}\n"
+            f"applied: {pprint.pformat(state)}\n"
+            f"snapshot: {pprint.pformat(after)}"
+        )
+    sequenced = [f["seq"] for f in frames if f["seq"] is not None]
+    assert sequenced == list(range(before["seq"] + 1, after["seq"] + 1)), (
+        "every persistent change is published with the next seq, in order"
+    )
+    return result, frames
