@@ -46,6 +46,11 @@ class Assembly(models.Model):
     default_speaking_seconds = models.PositiveIntegerField(
         _("speaking time (seconds)"), default=180
     )
+    cosign_threshold = models.PositiveIntegerField(
+        _("co-signatures for the agenda"),
+        default=3,
+        help_text=_("How many members must co-sign a proposal before it is ready for the agenda."),
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -140,6 +140,20 @@ def tasks(session_id: int) -> dict[str, list[int]]:
     }
 
 
+def decisions_for_session(session_id: int) -> list[dict[str, Any]]:
+    # Decisions build on sessions; the import is here so that assembly does not need voting
+    # to load.
+    from voting.selectors import decisions_for_session as decisions
+
+    return decisions(session_id)
+
+
+def decisions_in_progress(assembly: Assembly, user: Any) -> list[Any]:
+    from voting.selectors import decisions_in_progress as in_progress
+
+    return in_progress(assembly.pk, user)
+
+
 def session_state(session: Session, user: Any = None) -> dict[str, Any]:
     """The whole state of a live session: the first socket frame and the resync body."""
     task_ids = tasks(session.pk)
@@ -173,7 +187,7 @@ def session_state(session: Session, user: Any = None) -> dict[str, Any]:
         "queue": queue_state(session),
         **presence(session.pk),
         **task_ids,
-        "decisions": [],
+        "decisions": decisions_for_session(session.pk),
         "you": {
             "member": user_id if role is not None else None,
             "participant": is_participant,

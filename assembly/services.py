@@ -44,7 +44,8 @@ MAX_SPEAKING_SECONDS = 60 * 60
 # --- Helpers -------------------------------------------------------------------------
 
 
-def _lock(session_id: int) -> Session:
+def lock_session(session_id: int) -> Session:
+    """The session row, locked for the rest of the transaction (``seq`` is bumped under it)."""
     session = (
         Session.objects.select_for_update().select_related("assembly").filter(pk=session_id).first()
     )
@@ -53,7 +54,7 @@ def _lock(session_id: int) -> Session:
     return session
 
 
-def _emit(session: Session, event: Any, *extra_fields: str) -> int:
+def emit_in_session(session: Session, event: Any, *extra_fields: str) -> int:
     """Bump the session's seq in this transaction and publish ``event`` on commit."""
     session.seq += 1
     session.save(update_fields=["seq", *extra_fields])
@@ -118,7 +119,7 @@ def _end_current_turn(session: Session, now: datetime) -> bool:
 
 
 def _change_status(actor: Any, session_id: int, action: domain.SessionAction) -> Session:
-    session = _lock(session_id)
+    session = lock_session(session_id)
     permissions.require_facilitator(actor, session)
     try:
         new_state = domain.transition(session.status, action)
@@ -140,7 +141,7 @@ def start_session(actor: Any, session_id: int) -> int:
         else domain.SessionAction.START
     )
     locked = _change_status(actor, session_id, action)
-    return _emit(locked, events.SessionStarted(status=locked.status), "status")
+    return emit_in_session(locked, events.SessionStarted(status=locked.status), "status")
 
 
 @transaction.atomic
@@ -150,7 +151,7 @@ def adjourn_session(actor: Any, session_id: int) -> int:
     _end_current_turn(session, now)
     session.timer_ends_at = None
     session.timer_seconds = None
-    _emit(
+    emit_in_session(
         session,
         events.SessionAdjourned(status=session.status),
         "status",
@@ -158,7 +159,7 @@ def adjourn_session(actor: Any, session_id: int) -> int:
         "timer_seconds",
     )
     # The speaker's turn ends with the sitting, so the queue changes too.
-    return _emit(session, _queue_event(session))
+    return emit_in_session(session, _queue_event(session))
 
 
 @transaction.atomic
@@ -175,7 +176,7 @@ def close_session(actor: Any, session_id: int) -> int:
     done = AgendaItem.objects.filter(session=session, status=AgendaStatus.OPEN).update(
         status=AgendaStatus.DONE
     )
-    seq = _emit(
+    seq = emit_in_session(
         session,
         events.SessionClosed(status=session.status),
         "status",
@@ -184,9 +185,9 @@ def close_session(actor: Any, session_id: int) -> int:
     )
     # Closing empties the queue and ends the open item: clients learn it as events too.
     if lowered or ended or timer:
-        seq = _emit(session, _queue_event(session))
+        seq = emit_in_session(session, _queue_event(session))
     if done:
-        seq = _emit(session, _agenda_changed(session))
+        seq = emit_in_session(session, _agenda_changed(session))
     return seq
 
 
@@ -208,7 +209,7 @@ def _item(session: Session, item_id: int) -> AgendaItem:
 
 @transaction.atomic
 def open_agenda_item(actor: Any, session_id: int, item_id: int) -> int:
-    session = _lock(session_id)
+    session = lock_session(session_id)
     permissions.require_facilitator(actor, session)
     item = _item(session, item_id)
     _require_live(session)
@@ -222,7 +223,7 @@ def open_agenda_item(actor: Any, session_id: int, item_id: int) -> int:
     item.opened_at = now
     item.save(update_fields=["status", "opened_at"])
     session.current_item = item
-    return _emit(
+    return emit_in_session(
         session,
         events.AgendaItemOpened(item=item.pk, agenda=selectors.agenda_rows(session.pk)),
         "current_item",
@@ -233,7 +234,7 @@ def open_agenda_item(actor: Any, session_id: int, item_id: int) -> int:
 def add_agenda_item(
     actor: Any, session_id: int, title: str, minutes_budget: int, description: str = ""
 ) -> AgendaItem:
-    session = _lock(session_id)
+    session = lock_session(session_id)
     permissions.require_facilitator(actor, session)
     _require_not_closed(session)
     title = title.strip()
@@ -247,14 +248,14 @@ def add_agenda_item(
         minutes_budget=minutes_budget,
         position=(last or 0) + 1,
     )
-    _emit(session, _agenda_changed(session))
+    emit_in_session(session, _agenda_changed(session))
     return item
 
 
 @transaction.atomic
 def move_agenda_item(actor: Any, session_id: int, item_id: int, offset: int) -> int:
     """Move an item up (``-1``) or down (``+1``) the agenda."""
-    session = _lock(session_id)
+    session = lock_session(session_id)
     permissions.require_facilitator(actor, session)
     _require_not_closed(session)
     items = list(AgendaItem.objects.filter(session=session))
@@ -268,24 +269,24 @@ def move_agenda_item(actor: Any, session_id: int, item_id: int, offset: int) -> 
     for position, it in enumerate(items, start=1):
         it.position = position
     AgendaItem.objects.bulk_update(items, ["position"])
-    return _emit(session, _agenda_changed(session))
+    return emit_in_session(session, _agenda_changed(session))
 
 
 @transaction.atomic
 def remove_agenda_item(actor: Any, session_id: int, item_id: int) -> int:
-    session = _lock(session_id)
+    session = lock_session(session_id)
     permissions.require_facilitator(actor, session)
     _require_not_closed(session)
     item = _item(session, item_id)
     if item.status != AgendaStatus.PENDING or item.minutes:
         raise Conflict(_("Only items not yet discussed can be removed."))
     item.delete()
-    return _emit(session, _agenda_changed(session))
+    return emit_in_session(session, _agenda_changed(session))
 
 
 @transaction.atomic
 def save_minutes(actor: Any, session_id: int, item_id: int, text: str) -> int:
-    session = _lock(session_id)
+    session = lock_session(session_id)
     permissions.require_note_taker(actor, session)
     _require_not_closed(session)
     item = _item(session, item_id)
@@ -296,7 +297,7 @@ def save_minutes(actor: Any, session_id: int, item_id: int, text: str) -> int:
     item.minutes_updated_at = now
     item.minutes_updated_by = actor
     item.save(update_fields=["minutes", "minutes_updated_at", "minutes_updated_by"])
-    return _emit(
+    return emit_in_session(
         session,
         events.MinutesChanged(item=item.pk, minutes=text, updated_at=now.isoformat(), by=actor.pk),
     )
@@ -307,7 +308,7 @@ def save_minutes(actor: Any, session_id: int, item_id: int, text: str) -> int:
 
 @transaction.atomic
 def raise_hand(actor: Any, session_id: int, kind: str) -> int:
-    session = _lock(session_id)
+    session = lock_session(session_id)
     permissions.require_participant(actor, session)
     _require_live(session)
     domain.HandKind(kind)
@@ -325,12 +326,12 @@ def raise_hand(actor: Any, session_id: int, kind: str) -> int:
     else:
         Hand.objects.create(session=session, member=actor, kind=kind, raised_at=now)
     _keep_order(session, previous)
-    return _emit(session, _queue_event(session))
+    return emit_in_session(session, _queue_event(session))
 
 
 @transaction.atomic
 def lower_hand(actor: Any, session_id: int) -> int:
-    session = _lock(session_id)
+    session = lock_session(session_id)
     permissions.require_participant(actor, session)
     previous = _order_if_moved(session)
     changed = Hand.objects.filter(session=session, member=actor, state=Hand.State.WAITING).update(
@@ -339,13 +340,13 @@ def lower_hand(actor: Any, session_id: int) -> int:
     if not changed:
         return session.seq
     _keep_order(session, previous)
-    return _emit(session, _queue_event(session))
+    return emit_in_session(session, _queue_event(session))
 
 
 @transaction.atomic
 def next_speaker(actor: Any, session_id: int) -> int:
     """End the current turn and give the floor to the head of the queue."""
-    session = _lock(session_id)
+    session = lock_session(session_id)
     permissions.require_facilitator(actor, session)
     _require_live(session)
     now = timezone.now()
@@ -373,12 +374,12 @@ def next_speaker(actor: Any, session_id: int) -> int:
     else:
         session.timer_seconds = None
         session.timer_ends_at = None
-    return _emit(session, _queue_event(session), "timer_ends_at", "timer_seconds")
+    return emit_in_session(session, _queue_event(session), "timer_ends_at", "timer_seconds")
 
 
 @transaction.atomic
 def move_hand(actor: Any, session_id: int, member_id: int, position: int) -> int:
-    session = _lock(session_id)
+    session = lock_session(session_id)
     permissions.require_facilitator(actor, session)
     _require_live(session)
     ordered = selectors.ordered_hands(session.pk)
@@ -408,12 +409,12 @@ def move_hand(actor: Any, session_id: int, member_id: int, position: int) -> int
         to_position=position,
         moved_at=now,
     )
-    return _emit(session, _queue_event(session))
+    return emit_in_session(session, _queue_event(session))
 
 
 @transaction.atomic
 def start_timer(actor: Any, session_id: int, seconds: int) -> int:
-    session = _lock(session_id)
+    session = lock_session(session_id)
     permissions.require_facilitator(actor, session)
     _require_live(session)
     if not 1 <= seconds <= MAX_TIMER_SECONDS:
@@ -423,18 +424,18 @@ def start_timer(actor: Any, session_id: int, seconds: int) -> int:
         )
     session.timer_seconds = seconds
     session.timer_ends_at = timezone.now() + timedelta(seconds=seconds)
-    return _emit(session, _queue_event(session), "timer_ends_at", "timer_seconds")
+    return emit_in_session(session, _queue_event(session), "timer_ends_at", "timer_seconds")
 
 
 @transaction.atomic
 def stop_timer(actor: Any, session_id: int) -> int:
-    session = _lock(session_id)
+    session = lock_session(session_id)
     permissions.require_facilitator(actor, session)
     if session.timer_ends_at is None:
         return session.seq
     session.timer_seconds = None
     session.timer_ends_at = None
-    return _emit(session, _queue_event(session), "timer_ends_at", "timer_seconds")
+    return emit_in_session(session, _queue_event(session), "timer_ends_at", "timer_seconds")
 
 
 # --- Attendance ---------------------------------------------------------------------------
@@ -465,6 +466,10 @@ def check_in(actor: Any, session_id: int) -> bool:
     except IntegrityError:
         return False  # checked in a moment ago from another tab
     publish_presence(session.pk)
+    # Open decisions count those present; voting builds on sessions, hence the late import.
+    from voting.services import publish_open_tallies
+
+    publish_open_tallies(session.pk)
     return True
 
 
@@ -477,7 +482,7 @@ def _tasks_event(session: Session) -> events.TasksChanged:
 
 @transaction.atomic
 def volunteer(actor: Any, session_id: int, task: str) -> int:
-    session = _lock(session_id)
+    session = lock_session(session_id)
     if not permissions.can_volunteer(actor, session):
         raise Forbidden(_("Only members can take on a task in an open session."))
     Task(task)
@@ -486,16 +491,16 @@ def volunteer(actor: Any, session_id: int, task: str) -> int:
     )
     if not created:
         return session.seq
-    return _emit(session, _tasks_event(session))
+    return emit_in_session(session, _tasks_event(session))
 
 
 @transaction.atomic
 def step_down(actor: Any, session_id: int, task: str) -> int:
-    session = _lock(session_id)
+    session = lock_session(session_id)
     deleted, _rows = SessionTask.objects.filter(session=session, user=actor, task=task).delete()
     if not deleted:
         return session.seq
-    return _emit(session, _tasks_event(session))
+    return emit_in_session(session, _tasks_event(session))
 
 
 # --- Planning ------------------------------------------------------------------------------

@@ -12,12 +12,15 @@ from django.core.asgi import get_asgi_application
 django_asgi_app = get_asgi_application()
 
 from realtime.routing import websocket_urlpatterns  # noqa: E402
+from voting.scheduler import with_deadlines  # noqa: E402
 
-application = ProtocolTypeRouter(
-    {
-        "http": django_asgi_app,
-        "websocket": AllowedHostsOriginValidator(
-            AuthMiddlewareStack(URLRouter(websocket_urlpatterns))
-        ),
-    }
+application = with_deadlines(
+    ProtocolTypeRouter(
+        {
+            "http": django_asgi_app,
+            "websocket": AllowedHostsOriginValidator(
+                AuthMiddlewareStack(URLRouter(websocket_urlpatterns))
+            ),
+        }
+    )
 )

@@ -184,6 +184,8 @@ ORTAK_WS_RATE_PER_SECOND = env_int("ORTAK_WS_RATE_PER_SECOND", 10, minimum=1)
 ORTAK_WS_RATE_BURST = env_int("ORTAK_WS_RATE_BURST", 30, minimum=1)
 ORTAK_WS_MEMBER_RATE_PER_SECOND = env_int("ORTAK_WS_MEMBER_RATE_PER_SECOND", 20, minimum=1)
 ORTAK_COALESCE_SECONDS = 0.1
+#: Each server process closes rounds at their deadline (voting/scheduler.py).
+ORTAK_SCHEDULER = env_bool("ORTAK_SCHEDULER", True)
 
 # --- Security ---------------------------------------------------------------
 SESSION_COOKIE_HTTPONLY = True

@@ -50,6 +50,7 @@ def need(condition: bool, reason: str) -> None:
 def _fast_coalescing(settings: Any) -> None:
     settings.ORTAK_COALESCE_SECONDS = 0.01
     settings.ORTAK_WS_MEMBER_RATE_PER_SECOND = 1000
+    settings.ORTAK_SCHEDULER = False  # tests of deadlines turn it on
     publish._pending.clear()
 
 

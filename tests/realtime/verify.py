@@ -71,9 +71,66 @@ def apply_event(state: dict[str, Any], frame: dict[str, Any]) -> dict[str, Any]:
         assert seq is None, "presence is a derived snapshot"
         state["present"] = data["present"]
         state["people"] = data["people"]
+    elif event.startswith("decision."):
+        _apply_decision_event(state, event, seq, data)
     else:
         raise AssertionError(f"a client does not know how to apply {event!r}")
     return state
+
+
+#: Outcomes after which a decision takes no more rounds (its status becomes ``concluded``).
+FINAL_OUTCOMES = {"adopted", "adopted_by_fallback", "informational"}
+
+
+def _decision(state: dict[str, Any], decision_id: int) -> dict[str, Any]:
+    entries = [d for d in state["decisions"] if d["id"] == decision_id]
+    assert len(entries) == 1, f"an event for an unknown decision {decision_id}"
+    return entries[0]
+
+
+def _apply_decision_event(
+    state: dict[str, Any], event: str, seq: int | None, data: dict[str, Any]
+) -> None:
+    """Decisions in the session state, as ``voting.selectors.decision_summary`` shows them."""
+    if event == "decision.tally_changed":
+        assert seq is None, "a tally is a derived snapshot"
+        entry = _decision(state, data["decision"])
+        # A late snapshot of a round that has closed since (or of an older round) is stale.
+        if entry["status"] == "open" and entry["round"] == data["round"]:
+            entry["tally"] = data
+        return
+    assert seq is not None, f"{event} is a persistent change and carries a seq"
+    if event == "decision.added":
+        assert all(d["id"] != data["decision"]["id"] for d in state["decisions"])
+        state["decisions"].append(data["decision"])
+    elif event == "decision.round_opened":
+        entry = _decision(state, data["decision"])
+        assert data["round"] == entry["round"] + 1, "rounds are numbered consecutively"
+        entry.update(
+            round=data["round"],
+            status="open",
+            text=data["text"],
+            options=data["options"],
+            closes_at=data["closes_at"],
+            outcome=None,
+            winner=None,
+            tally=None,  # the tally snapshot of the new round follows
+        )
+    elif event == "decision.round_closed":
+        entry = _decision(state, data["decision"])
+        assert data["round"] == entry["round"], "the open round is the one that closes"
+        entry.update(
+            status="concluded" if data["outcome"] in FINAL_OUTCOMES else "between",
+            outcome=data["outcome"],
+            winner=data.get("winner"),  # ranked only
+            tally=data["tally"],
+            closes_at=None,
+        )
+    elif event == "decision.recorded":
+        entry = _decision(state, data["decision"])
+        entry.update(status="recorded", ref=data["ref"], url=data["url"])
+    else:
+        raise AssertionError(f"a client does not know how to apply {event!r}")
 
 
 def snapshot(session_id: int, user: Any = None) -> dict[str, Any]:

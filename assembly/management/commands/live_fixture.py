@@ -34,6 +34,8 @@ from assembly.models import (
     Visibility,
 )
 from proposals.models import Proposal
+from voting.domain import PolicyError, parse_policy
+from voting.services import create_decision, open_round
 
 METHODS = ("consent", "consensus", "gradients", "temperature", "ranked")
 BATCH = 1000
@@ -64,7 +66,17 @@ class Command(BaseCommand):
             raise CommandError(f"--policy is not JSON: {exc}") from None
         if not isinstance(policy, dict):
             raise CommandError("--policy must be a JSON object.")
-        result = build_fixture(count, public=options["public"])
+        try:
+            parse_policy(policy)
+        except PolicyError as exc:
+            raise CommandError(f"--policy: {exc}") from None
+        result = build_fixture(
+            count,
+            public=options["public"],
+            method=options["method"],
+            policy=policy,
+            alternatives=options["alternatives"],
+        )
         Path(options["out"]).write_text(json.dumps(result), encoding="utf-8")
         self.stdout.write(
             f"assembly {result['assembly']['slug']}: session {result['session']}, "
@@ -72,8 +84,24 @@ class Command(BaseCommand):
         )
 
 
+ALTERNATIVE_TITLES = [
+    "Mahalle meclisleri her ay toplansın",
+    "Mahalle meclisleri iki ayda bir toplansın",
+    "Yalnız acil durumlarda toplanılsın",
+    "Toplantılar dönüşümlü mahallelerde yapılsın",
+    "Çevrimiçi ve yüz yüze karma toplantılar",
+]
+
+
 @transaction.atomic
-def build_fixture(count: int, *, public: bool) -> dict[str, Any]:
+def build_fixture(
+    count: int,
+    *,
+    public: bool,
+    method: str = "consent",
+    policy: dict[str, Any] | None = None,
+    alternatives: int = 3,
+) -> dict[str, Any]:
     tag = secrets.token_hex(4)
     now = timezone.now()
     assembly = Assembly.objects.create(
@@ -118,15 +146,37 @@ def build_fixture(count: int, *, public: bool) -> dict[str, Any]:
         text="Su kesintilerinde mahalle dayanışma ağını harekete geçiririz.",
         created_by=facilitator,
     )
+    decision = create_decision(
+        facilitator,
+        assembly=assembly,
+        session=session,
+        proposal=proposal,
+        title=proposal.title,
+        text=proposal.text,
+        method=method,
+        policy=policy or {},
+        alternatives=[
+            (
+                ALTERNATIVE_TITLES[i % len(ALTERNATIVE_TITLES)] + (f" ({i + 1})" if i >= 5 else ""),
+                "",
+            )
+            for i in range(alternatives)
+        ]
+        if method == "ranked"
+        else (),
+    )
+    open_round(facilitator, decision.pk, seconds=None)
     cookies = _login_sessions(users, now)
     members = [{"id": u.pk, "sessionid": cookies[u.pk]} for u in users]
     return {
         "assembly": {"id": assembly.pk, "slug": assembly.slug},
         "session": session.pk,
-        "decision": None,
+        "decision": decision.pk,
         "proposal": proposal.pk,
         "ws_path": f"/ws/sessions/{session.pk}/",
-        "alternatives": [],
+        "alternatives": [
+            {"key": a.key, "title": a.title} for a in decision.alternatives.order_by("position")
+        ],
         "facilitator": members[0],
         "members": members,
     }

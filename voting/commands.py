@@ -1,0 +1,80 @@
+"""WebSocket commands of decisions, each mapped to one service."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.utils.translation import gettext as _
+
+from realtime.errors import Invalid
+from realtime.protocol import (
+    Boolean,
+    CommandContext,
+    Integer,
+    Optional,
+    OptionalDate,
+    StringList,
+    Text,
+    command,
+)
+from voting import services
+
+
+@command(
+    "stance.cast",
+    decision=Integer(minimum=1),
+    option=Optional(Text(max_length=40)),
+    ranking=Optional(StringList(max_items=50, max_length=40)),
+    reason=Optional(Text(max_length=services.MAX_REASON), default=""),
+)
+def stance_cast(ctx: CommandContext, data: dict[str, Any]) -> dict[str, Any]:
+    if (data["option"] is None) == (data["ranking"] is None):
+        message = _("Give either an option or a ranking.")
+        raise Invalid(message, {"option": message})
+    return services.cast_stance(
+        ctx.user,
+        data["decision"],
+        option=data["option"],
+        ranking=data["ranking"],
+        reason=data["reason"] or "",
+        session_id=ctx.session_id,
+    )
+
+
+@command(
+    "round.open",
+    decision=Integer(minimum=1),
+    seconds=Optional(Integer(minimum=1, maximum=services.MAX_ROUND_SECONDS, nullable=True)),
+)
+def round_open(ctx: CommandContext, data: dict[str, Any]) -> dict[str, Any]:
+    round_ = services.open_round(
+        ctx.user, data["decision"], seconds=data["seconds"], session_id=ctx.session_id
+    )
+    return {"decision": data["decision"], "round": round_.number}
+
+
+@command("round.close", decision=Integer(minimum=1), fallback=Optional(Boolean(), default=False))
+def round_close(ctx: CommandContext, data: dict[str, Any]) -> dict[str, Any]:
+    round_ = services.close_round(
+        ctx.user, data["decision"], fallback=data["fallback"], session_id=ctx.session_id
+    )
+    return {"decision": data["decision"], "round": round_.number, "outcome": round_.outcome}
+
+
+@command(
+    "decision.record",
+    decision=Integer(minimum=1),
+    statement=Text(max_length=services.MAX_STATEMENT, allow_blank=False),
+    review_at=Optional(OptionalDate()),
+    supersedes=Optional(Text(max_length=20)),
+)
+def decision_record(ctx: CommandContext, data: dict[str, Any]) -> dict[str, Any]:
+    record = services.record_decision(
+        ctx.user,
+        data["decision"],
+        statement=data["statement"],
+        review_at=data["review_at"],
+        supersedes=data["supersedes"] or None,
+        session_id=ctx.session_id,
+    )
+    return {"decision": record.decision_id, "ref": record.ref, "url": services.record_url(record)}

@@ -1,0 +1,100 @@
+"""Who may take part in, run and record decisions. The only access gates of voting."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import QuerySet
+from django.utils.translation import gettext as _
+
+from assembly import permissions as assembly_permissions
+from assembly.models import Attendance, Membership, Role, Task, WorkingGroupMembership
+from realtime.errors import Forbidden, NotFound
+from voting.models import Decision, Record
+
+
+def eligible_ids(decision: Decision) -> QuerySet[Any, int]:
+    """Members who may take part: the working group's, or else the assembly's members."""
+    members = Membership.objects.filter(assembly_id=decision.assembly_id, role=Role.MEMBER)
+    if decision.working_group_id is not None:
+        group = WorkingGroupMembership.objects.filter(group_id=decision.working_group_id)
+        members = members.filter(user_id__in=group.values("user_id"))
+    return members.values_list("user_id", flat=True)
+
+
+def is_eligible(user: Any, decision: Decision) -> bool:
+    if user is None or not user.is_authenticated:
+        return False
+    return eligible_ids(decision).filter(user_id=user.pk).exists()
+
+
+def is_present(user: Any, decision: Decision) -> bool:
+    if decision.session_id is None:
+        return False
+    return Attendance.objects.filter(session_id=decision.session_id, member_id=user.pk).exists()
+
+
+def can_view_decision(user: Any, decision: Decision) -> bool:
+    if decision.session is not None:
+        return assembly_permissions.can_view_session(user, decision.session)
+    return assembly_permissions.can_view_assembly(user, decision.assembly)
+
+
+def get_decision_for_user(user: Any, decision_id: int) -> Decision:
+    decision = (
+        Decision.objects.select_related("assembly", "session", "working_group")
+        .filter(pk=decision_id)
+        .first()
+    )
+    if decision is None or not can_view_decision(user, decision):
+        raise NotFound(_("There is no such decision."))
+    return decision
+
+
+def can_run_decision(user: Any, decision: Decision) -> bool:
+    """Open and close rounds: the session's facilitators, or for an asynchronous
+    decision the person who put it forward and the owning working group's members."""
+    if decision.session is not None:
+        return assembly_permissions.is_facilitator(user, decision.session)
+    if not is_eligible(user, decision):
+        return False
+    if decision.created_by_id == user.pk:
+        return True
+    return decision.working_group_id is not None
+
+
+def can_record_decision(user: Any, decision: Decision) -> bool:
+    if decision.session is not None:
+        return assembly_permissions.is_facilitator(user, decision.session) or (
+            assembly_permissions.has_task(user, decision.session, Task.NOTE_TAKER)
+            and assembly_permissions.is_member(user, decision.assembly_id)
+        )
+    return can_run_decision(user, decision)
+
+
+def can_create_decision(user: Any, assembly_id: int) -> bool:
+    return assembly_permissions.is_member(user, assembly_id)
+
+
+def can_view_record(user: Any, record: Record) -> bool:
+    return (
+        record.assembly.is_public
+        or assembly_permissions.membership_role(user, record.assembly_id) is not None
+    )
+
+
+def require_eligible(user: Any, decision: Decision) -> None:
+    if not is_eligible(user, decision):
+        raise Forbidden(_("Only the members this decision belongs to can take part."))
+    if decision.session_id is not None and not is_present(user, decision):
+        raise Forbidden(_('Check in first: press "I\'m here".'))
+
+
+def require_run(user: Any, decision: Decision) -> None:
+    if not can_run_decision(user, decision):
+        raise Forbidden(_("Only facilitators can do this."))
+
+
+def require_record(user: Any, decision: Decision) -> None:
+    if not can_record_decision(user, decision):
+        raise Forbidden(_("Only the facilitators and the note-taker can record a decision."))

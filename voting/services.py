@@ -1,0 +1,585 @@
+"""Every write to decisions: create, open and close rounds, cast stances, record.
+
+The same services serve the live screen (WebSocket commands), the proposal
+page's plain forms and the API. Outcomes come from :func:`voting.domain.decide`.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from django.db import IntegrityError, connection, transaction
+from django.db.models import Max
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from assembly.models import Assembly, Session, SessionStatus
+from assembly.services import emit_in_session, lock_session
+from realtime.errors import Conflict, Forbidden, Invalid, NotFound
+from realtime.protocol import frame
+from realtime.publish import publish_snapshot
+from voting import domain, events, permissions, selectors
+from voting.models import (
+    Alternative,
+    Decision,
+    Participation,
+    Record,
+    Round,
+    Stance,
+    StanceChange,
+)
+
+log = logging.getLogger(__name__)
+
+MAX_ROUND_SECONDS = 60 * 60 * 24 * 60  # sixty days, for asynchronous decisions
+MAX_REASON = 2000
+MAX_STATEMENT = 10_000
+RECORDABLE = {Decision.Status.BETWEEN, Decision.Status.CONCLUDED}
+
+
+def proposals_services() -> Any:
+    """Proposals follow the decisions taken on them (their state, an adopted amendment).
+    Imported late: proposals build on voting's models too."""
+    from proposals import services
+
+    return services
+
+
+# --- Creating -----------------------------------------------------------------------------
+
+
+def _policy(raw: dict[str, Any] | None) -> domain.Policy:
+    try:
+        return domain.parse_policy(raw)
+    except domain.PolicyError as exc:
+        raise Invalid(_("The policy is not valid."), {"policy": exc.fields}) from None
+
+
+@transaction.atomic
+def create_decision(
+    actor: Any,
+    *,
+    assembly: Assembly,
+    title: str,
+    method: str,
+    text: str = "",
+    policy: dict[str, Any] | None = None,
+    session: Session | None = None,
+    proposal: Any = None,
+    working_group: Any = None,
+    alternatives: list[tuple[str, str]] | tuple[tuple[str, str], ...] = (),
+) -> Decision:
+    if not permissions.can_create_decision(actor, assembly.pk):
+        raise Forbidden(_("Only members of this assembly can put a question to it."))
+    try:
+        method = domain.Method(method)
+    except ValueError:
+        raise Invalid(_("Some fields are not valid."), {"method": _("Unknown method.")}) from None
+    parsed = _policy(policy)
+    title = title.strip()
+    if not title or len(title) > 200:
+        raise Invalid(_("Some fields are not valid."), {"title": _("1 to 200 characters.")})
+    if method is domain.Method.RANKED and len(alternatives) < 2:
+        raise Invalid(
+            _("Some fields are not valid."),
+            {"alternatives": _("A ranked decision needs at least two alternatives.")},
+        )
+    if session is not None and session.assembly_id != assembly.pk:
+        raise Invalid(_("Some fields are not valid."), {"session": _("Another assembly's.")})
+    decision = Decision.objects.create(
+        assembly=assembly,
+        session=session,
+        proposal=proposal,
+        working_group=working_group,
+        title=title,
+        text=text,
+        method=method,
+        policy=parsed.as_json(),
+        created_by=actor,
+    )
+    if method is domain.Method.RANKED:
+        rows = [
+            Alternative(decision=decision, key=f"alt-{i}", title=t[:200], text=body, position=i)
+            for i, (t, body) in enumerate(alternatives, start=1)
+        ]
+        rows.append(
+            Alternative(
+                decision=decision,
+                key=domain.STATUS_QUO,
+                title="Mevcut durum kalsın",
+                position=len(rows) + 1,
+            )
+        )
+        Alternative.objects.bulk_create(rows)
+    if session is not None:
+        locked = lock_session(session.pk)
+        emit_in_session(locked, events.DecisionAdded(decision=selectors.decision_summary(decision)))
+    return decision
+
+
+# --- Rounds -------------------------------------------------------------------------------
+
+
+def _lock_decision(decision_id: int) -> Decision:
+    decision = (
+        Decision.objects.select_for_update(of=("self",))
+        .select_related("session", "assembly")
+        .filter(pk=decision_id)
+        .first()
+    )
+    if decision is None:
+        raise NotFound(_("There is no such decision."))
+    return decision
+
+
+def _in_session(decision: Decision, session_id: int | None) -> None:
+    """A command on a session's socket may only touch that session's decisions."""
+    if session_id is not None and decision.session_id != session_id:
+        raise NotFound(_("There is no such decision in this session."))
+
+
+@transaction.atomic
+def open_round(
+    actor: Any,
+    decision_id: int,
+    *,
+    seconds: int | None = None,
+    closes_at: datetime | None = None,
+    session_id: int | None = None,
+) -> Round:
+    decision = _lock_decision(decision_id)
+    _in_session(decision, session_id)
+    permissions.require_run(actor, decision)
+    if decision.status == Decision.Status.OPEN:
+        raise Conflict(_("A round of this decision is open already."))
+    if decision.status not in (Decision.Status.DRAFT, Decision.Status.BETWEEN):
+        raise Conflict(_("This decision has been taken; no more rounds."))
+    now = timezone.now()
+    if seconds is not None:
+        if not 1 <= seconds <= MAX_ROUND_SECONDS:
+            raise Invalid(_("Some fields are not valid."), {"seconds": _("Out of range.")})
+        closes_at = now + timedelta(seconds=seconds)
+    if closes_at is not None and closes_at <= now:
+        raise Invalid(_("Some fields are not valid."), {"closes_at": _("Must be in the future.")})
+    if decision.session is None and closes_at is None:
+        raise Invalid(
+            _("Some fields are not valid."),
+            {"closes_at": _("An asynchronous round needs a deadline.")},
+        )
+    session = None
+    if decision.session_id is not None:
+        session = lock_session(decision.session_id)
+        if session.status != SessionStatus.LIVE:
+            raise Conflict(_("The session is not live."))
+    last = decision.rounds.aggregate(n=Max("number"))["n"] or 0
+    round_ = Round.objects.create(
+        decision=decision,
+        number=last + 1,
+        text=decision.text,
+        opened_at=now,
+        closes_at=closes_at,
+        opened_by=actor,
+    )
+    decision.status = Decision.Status.OPEN
+    decision.save(update_fields=["status"])
+    if decision.proposal_id is not None:
+        proposals_services().decision_round_opened(round_)
+    if session is not None:
+        emit_in_session(
+            session,
+            events.RoundOpened(
+                decision=decision.pk,
+                round=round_.number,
+                closes_at=closes_at.isoformat() if closes_at else None,
+                options=selectors.option_keys(decision),
+                text=round_.text,
+            ),
+        )
+        publish_tally(decision.pk)
+    if closes_at is not None:
+        transaction.on_commit(_wake_scheduler)
+    return round_
+
+
+def _wake_scheduler() -> None:
+    from voting import scheduler
+
+    scheduler.wake()
+
+
+def _lock_round_for_cast(decision: Decision) -> Round | None:
+    """The open round, read so that a concurrent close waits for this cast to commit.
+
+    On PostgreSQL ``FOR KEY SHARE`` lets casts run side by side while the close's
+    ``FOR UPDATE`` waits for them (and they for it); SQLite serialises writers anyway.
+    """
+    rounds = Round.objects.filter(decision=decision, closed_at__isnull=True)
+    if connection.vendor == "postgresql":
+        found = list(
+            Round.objects.raw(
+                "SELECT * FROM voting_round WHERE decision_id = %s AND closed_at IS NULL "
+                "FOR KEY SHARE",
+                [decision.pk],
+            )
+        )
+        return found[0] if found else None
+    return rounds.first()
+
+
+@transaction.atomic
+def cast_stance(
+    actor: Any,
+    decision_id: int,
+    *,
+    option: str | None = None,
+    ranking: list[str] | tuple[str, ...] | None = None,
+    reason: str = "",
+    session_id: int | None = None,
+) -> dict[str, Any]:
+    decision = permissions.get_decision_for_user(actor, decision_id)
+    _in_session(decision, session_id)
+    permissions.require_eligible(actor, decision)
+    round_ = _lock_round_for_cast(decision)
+    now = timezone.now()
+    if round_ is None or (round_.closes_at is not None and round_.closes_at <= now):
+        raise Conflict(_("This round is closed."))
+    if len(reason) > MAX_REASON:
+        raise Invalid(
+            _("Some fields are not valid."),
+            {"reason": _("At most %(limit)s characters.") % {"limit": MAX_REASON}},
+        )
+    method = domain.Method(decision.method)
+    try:
+        stance = domain.check_stance(
+            method,
+            domain.Stance(option=option, ranking=tuple(ranking or ()), reason=reason),
+            selectors.option_keys(decision) if method is domain.Method.RANKED else (),
+        )
+    except domain.StanceError as exc:
+        message = (
+            _("Please give a reason for this stance.")
+            if exc.field == "reason"
+            else _("Choose one of the options.")
+        )
+        raise Invalid(_("Some fields are not valid."), {exc.field: message}) from None
+    policy = domain.parse_policy(decision.policy)
+    fields = {
+        "option": stance.option or "",
+        "ranking": list(stance.ranking),
+        "reason": stance.reason,
+    }
+    changed = False
+    if policy.secret:
+        try:
+            with transaction.atomic():
+                Participation.objects.create(round=round_, member=actor)
+        except IntegrityError:
+            raise Conflict(_("A secret stance cannot be changed.")) from None
+        # No time of its own: the ballot's time would tie it to the participation.
+        Stance.objects.create(
+            round=round_,
+            member=None,
+            cast_at=round_.opened_at,
+            updated_at=round_.opened_at,
+            **fields,
+        )
+    else:
+        existing = Stance.objects.filter(round=round_, member=actor).first()
+        if existing is None:
+            try:
+                with transaction.atomic():
+                    Stance.objects.create(
+                        round=round_, member=actor, cast_at=now, updated_at=now, **fields
+                    )
+            except IntegrityError:  # the same member's other tab got there first
+                existing = Stance.objects.get(round=round_, member=actor)
+        if existing is not None:
+            changed = True
+            StanceChange.objects.create(
+                stance=existing,
+                option=existing.option,
+                ranking=existing.ranking,
+                reason=existing.reason,
+                cast_at=existing.updated_at,
+            )
+            Stance.objects.filter(pk=existing.pk).update(updated_at=now, **fields)
+    if decision.session_id is not None:
+        publish_tally(decision.pk)
+    return {"decision": decision.pk, "round": round_.number, "changed": changed}
+
+
+def _close(round_: Round, decision: Decision, actor: Any, fallback: bool) -> Round:
+    """Decide the outcome of an open, locked round and publish it."""
+    method = domain.Method(decision.method)
+    policy = domain.parse_policy(decision.policy)
+    stances = [
+        domain.Stance(option=s["option"] or None, ranking=tuple(s["ranking"] or ()))
+        for s in round_.stances.values("option", "ranking")
+    ]
+    eligible = permissions.eligible_ids(decision).count()
+    present = selectors.present_count(decision)
+    result = domain.decide(
+        method,
+        policy,
+        stances,
+        eligible,
+        present,
+        live=decision.session_id is not None,
+        round_number=round_.number,
+        fallback=fallback,
+        alternatives=selectors.option_keys(decision) if method is domain.Method.RANKED else (),
+    )
+    now = timezone.now()
+    round_.closed_at = now
+    round_.closed_by = actor if actor is not None and actor.is_authenticated else None
+    round_.outcome = result.outcome.value
+    round_.fallback_used = result.fallback_used
+    round_.eligible = eligible
+    round_.present = present
+    round_.result = selectors.result_json(result)
+    round_.save()
+    # A temperature check may be taken again; only an adoption ends the rounds.
+    final = {domain.Outcome.ADOPTED, domain.Outcome.ADOPTED_BY_FALLBACK}
+    decision.status = (
+        Decision.Status.CONCLUDED if result.outcome in final else Decision.Status.BETWEEN
+    )
+    decision.save(update_fields=["status"])
+    if decision.proposal_id is not None:
+        proposals_services().decision_round_closed(round_)
+    if decision.session_id is not None:
+        session = lock_session(decision.session_id)
+        ranked = method is domain.Method.RANKED
+        emit_in_session(
+            session,
+            events.RoundClosed(
+                decision=decision.pk,
+                round=round_.number,
+                outcome=result.outcome.value,
+                tally=result.tally,
+                fallback_used=result.fallback_used,
+                winner=result.winner if ranked else None,
+                order=result.order if ranked else None,
+                pairwise=result.pairwise if ranked else None,
+                tie_break=result.tie_break if ranked else None,
+            ),
+        )
+    return round_
+
+
+@transaction.atomic
+def close_round(
+    actor: Any, decision_id: int, *, fallback: bool = False, session_id: int | None = None
+) -> Round:
+    decision = _lock_decision(decision_id)
+    _in_session(decision, session_id)
+    permissions.require_run(actor, decision)
+    round_ = Round.objects.select_for_update().filter(decision=decision, closed_at__isnull=True)
+    open_round_ = round_.first()
+    if open_round_ is None:
+        raise Conflict(_("This round is closed."))
+    if fallback and not domain.fallback_available(
+        domain.parse_policy(decision.policy), open_round_.number
+    ):
+        raise Conflict(_("The fallback rule does not apply to this round."))
+    return _close(open_round_, decision, actor, fallback)
+
+
+def close_due_rounds(now: datetime | None = None) -> int:
+    """Close every round whose deadline has passed. Safe to run in many processes at once:
+    each round is closed exactly once (row lock, and the open check under the lock)."""
+    now = now or timezone.now()
+    due = list(
+        Round.objects.filter(closed_at__isnull=True, closes_at__lte=now).values_list(
+            "pk", "decision_id"
+        )
+    )
+    closed = 0
+    for round_id, decision_id in due:
+        with transaction.atomic():
+            decision = (
+                Decision.objects.select_for_update(skip_locked=True).filter(pk=decision_id).first()
+            )
+            if decision is None:
+                continue  # another process is closing it right now
+            round_ = (
+                Round.objects.select_for_update()
+                .filter(pk=round_id, closed_at__isnull=True, closes_at__lte=now)
+                .first()
+            )
+            if round_ is None:
+                continue
+            _close(round_, decision, None, fallback=False)
+            closed += 1
+    return closed
+
+
+def next_deadline() -> datetime | None:
+    """The earliest deadline of an open round, if any."""
+    return (
+        Round.objects.filter(closed_at__isnull=True, closes_at__isnull=False)
+        .order_by("closes_at")
+        .values_list("closes_at", flat=True)
+        .first()
+    )
+
+
+# --- Tallies ----------------------------------------------------------------------------------
+
+
+def _tally_frame(decision_id: int) -> tuple[int, str] | None:
+    decision = Decision.objects.filter(pk=decision_id).first()
+    if decision is None or decision.session_id is None:
+        return None
+    tally = selectors.live_tally(decision)
+    if tally is None:
+        return None
+    return decision.session_id, frame(events.TallyChanged.name, None, tally)
+
+
+def publish_tally(decision_id: int) -> None:
+    publish_snapshot(f"tally:{decision_id}", lambda: _tally_frame(decision_id))
+
+
+def publish_open_tallies(session_id: int) -> None:
+    """Who is present changed: the open rounds' tallies count them (``present``)."""
+    open_ids = Decision.objects.filter(session_id=session_id, status=Decision.Status.OPEN)
+    for decision_id in open_ids.values_list("pk", flat=True):
+        publish_tally(decision_id)
+
+
+# --- Objections: integrated or withdrawn ---------------------------------------------------
+
+
+@transaction.atomic
+def resolve_dissent(
+    actor: Any, stance_id: int, resolution: str, note: str = "", new_text: str | None = None
+) -> Stance:
+    stance = Stance.objects.select_related("round__decision").filter(pk=stance_id).first()
+    if stance is None:
+        raise NotFound(_("There is no such stance."))
+    decision = _lock_decision(stance.round.decision_id)
+    if decision.status not in (Decision.Status.BETWEEN, Decision.Status.OPEN):
+        raise Conflict(_("This decision has been taken; objections can no longer change."))
+    if stance.resolution != Stance.Resolution.OPEN:
+        raise Conflict(_("This has been resolved already."))
+    if resolution == Stance.Resolution.WITHDRAWN:
+        if stance.member_id is None or stance.member_id != getattr(actor, "pk", None):
+            raise Forbidden(_("Only the person who raised it can withdraw it."))
+    elif resolution == Stance.Resolution.INTEGRATED:
+        permissions.require_run(actor, decision)
+        if new_text is not None:
+            if len(new_text) > 100_000:
+                raise Invalid(_("Some fields are not valid."), {"text": _("Too long.")})
+            decision.text = new_text
+            decision.save(update_fields=["text"])
+    else:
+        raise Invalid(_("Some fields are not valid."), {"resolution": _("Unknown.")})
+    stance.resolution = resolution
+    stance.resolution_note = note[:MAX_REASON]
+    stance.resolved_at = timezone.now()
+    stance.save(update_fields=["resolution", "resolution_note", "resolved_at"])
+    return stance
+
+
+# --- The register -----------------------------------------------------------------------------
+
+
+record_url = selectors.record_url
+
+
+@transaction.atomic
+def record_decision(
+    actor: Any,
+    decision_id: int,
+    *,
+    statement: str,
+    review_at: date | None = None,
+    supersedes: str | None = None,
+    session_id: int | None = None,
+) -> Record:
+    decision = _lock_decision(decision_id)
+    _in_session(decision, session_id)
+    permissions.require_record(actor, decision)
+    if decision.status == Decision.Status.RECORDED:
+        raise Conflict(_("This decision is in the register already."))
+    if decision.status not in RECORDABLE:
+        raise Conflict(_("No round of this decision has closed yet."))
+    statement = statement.strip()
+    if not statement or len(statement) > MAX_STATEMENT:
+        raise Invalid(
+            _("Some fields are not valid."),
+            {"statement": _("1 to %(limit)s characters.") % {"limit": MAX_STATEMENT}},
+        )
+    last = decision.rounds.filter(closed_at__isnull=False).order_by("-number").first()
+    if last is None or last.closed_at is None:
+        raise Conflict(_("No round of this decision has closed yet."))
+    previous = None
+    if supersedes:
+        ref_year, _sep, ref_number = supersedes.partition("/")
+        previous = (
+            Record.objects.select_for_update()
+            .filter(assembly=decision.assembly, year=int(ref_year), number=int(ref_number))
+            .first()
+            if ref_year.isdigit() and ref_number.isdigit()
+            else None
+        )
+        if previous is None:
+            raise Invalid(_("Some fields are not valid."), {"supersedes": _("No such record.")})
+        if last.outcome not in selectors.ADOPTED:
+            raise Invalid(
+                _("Some fields are not valid."),
+                {"supersedes": _("Only an adopted decision can supersede another.")},
+            )
+        if Record.objects.filter(supersedes=previous).exists():
+            raise Conflict(_("That decision has been superseded already."))
+    Assembly.objects.select_for_update().filter(pk=decision.assembly_id).first()
+    year = timezone.localdate(last.closed_at).year
+    number = (
+        Record.objects.filter(assembly_id=decision.assembly_id, year=year).aggregate(
+            n=Max("number")
+        )["n"]
+        or 0
+    ) + 1
+    now = timezone.now()
+    record = Record.objects.create(
+        decision=decision,
+        round=last,
+        assembly=decision.assembly,
+        year=year,
+        number=number,
+        title=decision.title,
+        statement=statement,
+        text=last.text,
+        search_text=selectors.fold(" ".join((decision.title, statement, last.text))),
+        method=decision.method,
+        policy=decision.policy,
+        outcome=last.outcome,
+        result=last.result,
+        dissent=selectors.dissent_json(decision, last),
+        rounds=selectors.rounds_json(decision),
+        decided_at=last.closed_at,
+        recorded_at=now,
+        review_at=review_at,
+        supersedes=previous,
+        recorded_by=actor,
+    )
+    decision.status = Decision.Status.RECORDED
+    decision.save(update_fields=["status"])
+    if decision.proposal_id is not None:
+        proposals_services().decision_recorded(record)
+    if decision.session_id is not None:
+        session = lock_session(decision.session_id)
+        emit_in_session(
+            session,
+            events.Recorded(decision=decision.pk, ref=record.ref, url=record_url(record)),
+        )
+    return record
+
+
+@transaction.atomic
+def close_due_round(round_: Round, decision: Decision) -> Round:
+    """Close an open round without anyone acting: at its deadline, or when loading
+    decisions taken elsewhere (the demo's earlier sessions)."""
+    return _close(round_, decision, None, fallback=False)

@@ -1,0 +1,384 @@
+"""Pages of decisions and the public register. Thin: services, selectors, permissions."""
+
+from __future__ import annotations
+
+import csv
+import json
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.contrib.syndication.views import Feed
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.feedgenerator import Atom1Feed
+from django.utils.html import escape
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_http_methods, require_POST
+
+from assembly import permissions as assembly_permissions
+from assembly.selectors import assemblies_for
+from realtime.errors import ServiceError
+from voting import labels, permissions, selectors, services
+from voting.forms import (
+    AsyncDecisionForm,
+    DecisionForm,
+    OpenRoundForm,
+    RankingForm,
+    RecordForm,
+    RegisterFilterForm,
+    StanceForm,
+)
+from voting.models import Record
+
+EXPORT_LIMIT = 10_000
+
+
+def _filter_form(request: HttpRequest) -> RegisterFilterForm:
+    assemblies = [(a.slug, a.name) for a in assemblies_for(request.user)]
+    return RegisterFilterForm(request.GET or None, assemblies=assemblies)
+
+
+def _records(request: HttpRequest) -> Any:
+    return selectors.search_records(request.user, request.GET)
+
+
+def register(request: HttpRequest) -> HttpResponse:
+    page = Paginator(_records(request), 25).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "voting/register.html",
+        {
+            "form": _filter_form(request),
+            "page": page,
+            "rows": [labels.record_row(r) for r in page.object_list],
+            "query": query.urlencode(),
+        },
+    )
+
+
+def _record_or_404(request: HttpRequest, slug: str, year: int, number: int) -> Record:
+    record = (
+        selectors.visible_records(request.user)
+        .filter(assembly__slug=slug, year=year, number=number)
+        .first()
+    )
+    if record is None:
+        raise Http404(_("There is no such decision."))
+    return record
+
+
+def record_detail(request: HttpRequest, slug: str, year: int, number: int) -> HttpResponse:
+    record = _record_or_404(request, slug, year, number)
+    return render(request, "voting/record_detail.html", labels.record_page(record))
+
+
+class RegisterFeed(Feed):
+    feed_type = Atom1Feed
+    title = gettext_lazy("Ortak: decision register")
+    subtitle = gettext_lazy("Decisions of the public assemblies, newest first.")
+
+    def link(self) -> str:
+        return reverse("register")
+
+    def items(self) -> Any:
+        return selectors.search_records(None, {})[:50]
+
+    def item_title(self, item: Record) -> str:
+        return f"{item.ref} {item.title}"
+
+    def item_description(self, item: Record) -> str:
+        # Atom marks the summary as HTML: the statement is text, so it is escaped first.
+        return escape(item.statement)
+
+    def item_link(self, item: Record) -> str:
+        return services.record_url(item)
+
+    def item_pubdate(self, item: Record) -> Any:
+        return item.decided_at
+
+    def item_updateddate(self, item: Record) -> Any:
+        return item.recorded_at
+
+
+def export_json(request: HttpRequest) -> HttpResponse:
+    rows = [
+        selectors.record_json(r, request.build_absolute_uri(services.record_url(r)))
+        for r in _records(request)[:EXPORT_LIMIT]
+    ]
+    response = JsonResponse(
+        {"count": len(rows), "results": rows},
+        json_dumps_params={"ensure_ascii": False, "indent": 1},
+    )
+    response["Content-Disposition"] = 'attachment; filename="ortak-kararlar.json"'
+    return response
+
+
+CSV_COLUMNS = [
+    "ref",
+    "assembly",
+    "title",
+    "statement",
+    "text",
+    "method",
+    "outcome",
+    "decided_at",
+    "responded",
+    "eligible",
+    "present",
+    "counts",
+    "dissent",
+    "review_at",
+    "status",
+    "supersedes",
+    "superseded_by",
+    "url",
+]
+
+
+def export_csv(request: HttpRequest) -> HttpResponse:
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="ortak-kararlar.csv"'
+    response.write("\ufeff")  # so spreadsheet programs read the Turkish letters right
+    writer = csv.writer(response)
+    writer.writerow(CSV_COLUMNS)
+    for record in _records(request)[:EXPORT_LIMIT]:
+        row = selectors.record_json(record, request.build_absolute_uri(services.record_url(record)))
+        tally = row["tally"] or {}
+        values = {
+            **row,
+            "responded": tally.get("responded"),
+            "eligible": tally.get("eligible"),
+            "present": tally.get("present"),
+            "counts": json.dumps(tally.get("counts"), ensure_ascii=False),
+            "dissent": json.dumps(row["dissent"], ensure_ascii=False),
+        }
+        writer.writerow([_csv_cell(values.get(column)) for column in CSV_COLUMNS])
+    return response
+
+
+def _csv_cell(value: Any) -> str:
+    """Text as it is, but never a formula when opened in a spreadsheet."""
+    text = "" if value is None else str(value)
+    if text[:1] in {"=", "+", "-", "@", "\t", "\r"}:
+        return "'" + text
+    return text
+
+
+# --- One decision: take part, run it, record it ------------------------------------------------
+
+
+def decision_page(request: HttpRequest, decision_id: int) -> HttpResponse:
+    try:
+        decision = permissions.get_decision_for_user(request.user, decision_id)
+    except ServiceError as exc:
+        raise Http404(str(exc.message)) from None
+    return render(request, "voting/decision.html", labels.decision_page(decision, request.user))
+
+
+def _back(decision_id: int) -> HttpResponse:
+    return redirect("decision", decision_id=decision_id)
+
+
+@login_required
+@require_POST
+def decision_stance(request: HttpRequest, decision_id: int) -> HttpResponse:
+    try:
+        decision = permissions.get_decision_for_user(request.user, decision_id)
+        if decision.method == "ranked":
+            alternatives = list(decision.alternatives.values_list("key", "title"))
+            ranking_form = RankingForm(request.POST, alternatives=alternatives)
+            if not ranking_form.is_valid():
+                messages.error(request, _("Choose at least your first choice."))
+                return _back(decision_id)
+            services.cast_stance(request.user, decision_id, ranking=ranking_form.ranking())
+        else:
+            options = [(k, k) for k in selectors.option_keys(decision)]
+            form = StanceForm(request.POST, options=options)
+            if not form.is_valid():
+                messages.error(request, _("Choose one of the options."))
+                return _back(decision_id)
+            services.cast_stance(
+                request.user,
+                decision_id,
+                option=form.cleaned_data["option"],
+                reason=form.cleaned_data["reason"],
+            )
+    except ServiceError as exc:
+        messages.error(request, labels.error_text(exc))
+    else:
+        messages.success(request, _("Your response has been saved."))
+    return _back(decision_id)
+
+
+@login_required
+@require_POST
+def decision_round(request: HttpRequest, decision_id: int) -> HttpResponse:
+    action = request.POST.get("action")
+    try:
+        if action == "open":
+            form = OpenRoundForm(request.POST)
+            if not form.is_valid():
+                messages.error(request, _("Enter a deadline in the future."))
+                return _back(decision_id)
+            services.open_round(
+                request.user,
+                decision_id,
+                seconds=form.cleaned_data["seconds"],
+                closes_at=form.cleaned_data["closes_at"],
+            )
+            messages.success(request, _("The round is open."))
+        elif action in {"close", "fallback"}:
+            services.close_round(request.user, decision_id, fallback=action == "fallback")
+            messages.success(request, _("This round is closed."))
+        else:
+            messages.error(request, _("Unknown command."))
+    except ServiceError as exc:
+        messages.error(request, labels.error_text(exc))
+    return _back(decision_id)
+
+
+@login_required
+@require_POST
+def decision_record(request: HttpRequest, decision_id: int) -> HttpResponse:
+    form = RecordForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Write the decision statement."))
+        return _back(decision_id)
+    try:
+        record = services.record_decision(
+            request.user,
+            decision_id,
+            statement=form.cleaned_data["statement"],
+            review_at=form.cleaned_data["review_at"],
+            supersedes=form.cleaned_data["supersedes"] or None,
+        )
+    except ServiceError as exc:
+        messages.error(request, labels.error_text(exc))
+        return _back(decision_id)
+    messages.success(request, _("Decision recorded as %(ref)s") % {"ref": record.ref})
+    return redirect(services.record_url(record))
+
+
+@login_required
+@require_POST
+def dissent_resolve(request: HttpRequest, stance_id: int) -> HttpResponse:
+    decision_id = int(request.POST.get("decision", "0") or 0)
+    try:
+        services.resolve_dissent(
+            request.user,
+            stance_id,
+            request.POST.get("resolution", ""),
+            note=request.POST.get("note", ""),
+            new_text=request.POST.get("text") or None,
+        )
+    except ServiceError as exc:
+        messages.error(request, labels.error_text(exc))
+    return _back(decision_id)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def decision_create(request: HttpRequest, session_id: int) -> HttpResponse:
+    try:
+        session = assembly_permissions.get_session_for_user(request.user, session_id)
+    except ServiceError as exc:
+        raise Http404(str(exc.message)) from None
+    form = DecisionForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        policy: dict[str, Any] = {}
+        if data["quorum"]:
+            policy["quorum"] = data["quorum"]
+        if data["secret"]:
+            policy["secret"] = True
+        if data["reveal_after_close"]:
+            policy["reveal"] = "after_close"
+        alternatives = [
+            (line.strip(), "") for line in data["alternatives"].splitlines() if line.strip()
+        ]
+        try:
+            decision = services.create_decision(
+                request.user,
+                assembly=session.assembly,
+                session=session,
+                title=data["title"],
+                text=data["text"],
+                method=data["method"],
+                policy=policy,
+                alternatives=alternatives,
+            )
+        except ServiceError as exc:
+            form.add_error(None, labels.error_text(exc))
+        else:
+            back = _safe_next(request)
+            if back is None:
+                return redirect("decision", decision_id=decision.pk)
+            messages.success(request, _("The decision has been added."))
+            return redirect(f"{back}#d{decision.pk}-title")
+    return render(
+        request,
+        "voting/decision_create.html",
+        {"form": form, "session": session, "next": _safe_next(request)},
+    )
+
+
+def _safe_next(request: HttpRequest) -> str | None:
+    """Where to go back to (the live screen the form was opened from), if it is this site."""
+    target = request.POST.get("next") or request.GET.get("next")
+    if target and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return target.split("#")[0]
+    return None
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def assembly_decision_create(request: HttpRequest, slug: str) -> HttpResponse:
+    """An asynchronous decision: open for days, taken part in from its page."""
+    try:
+        assembly = assembly_permissions.get_assembly_for_user(request.user, slug)
+    except ServiceError as exc:
+        raise Http404(str(exc.message)) from None
+    groups = list(assembly.working_groups.all())
+    form = AsyncDecisionForm(request.POST or None, groups=[(g.pk, g.name) for g in groups])
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        policy: dict[str, Any] = {}
+        if data["quorum"]:
+            policy["quorum"] = data["quorum"]
+        if data["secret"]:
+            policy["secret"] = True
+        if data["reveal_after_close"]:
+            policy["reveal"] = "after_close"
+        group = next((g for g in groups if g.pk == data["working_group"]), None)
+        alternatives = [
+            (line.strip(), "") for line in data["alternatives"].splitlines() if line.strip()
+        ]
+        try:
+            decision = services.create_decision(
+                request.user,
+                assembly=assembly,
+                working_group=group,
+                title=data["title"],
+                text=data["text"],
+                method=data["method"],
+                policy=policy,
+                alternatives=alternatives,
+            )
+            services.open_round(request.user, decision.pk, closes_at=data["closes_at"])
+        except ServiceError as exc:
+            form.add_error(None, labels.error_text(exc))
+        else:
+            messages.success(request, _("The round is open."))
+            return redirect("decision", decision_id=decision.pk)
+    return render(
+        request, "voting/decision_create_async.html", {"form": form, "assembly": assembly}
+    )
