@@ -116,6 +116,31 @@ class Text(Field):
 
 
 @dataclass
+class Boolean(Field):
+    def clean(self, value: Any) -> bool:
+        if not isinstance(value, bool):
+            raise ValueError(_("Enter true or false."))
+        return value
+
+
+@dataclass
+class StringList(Field):
+    max_items: int
+    max_length: int
+
+    def clean(self, value: Any) -> list[str]:
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            raise ValueError(_("Enter a list of texts."))
+        if len(value) > self.max_items:
+            raise ValueError(_("At most %(limit)s items.") % {"limit": self.max_items})
+        if any(len(v) > self.max_length for v in value):
+            raise ValueError(
+                _("Each item has at most %(limit)s characters.") % {"limit": self.max_length}
+            )
+        return list(value)
+
+
+@dataclass
 class OptionalDate(Field):
     def clean(self, value: Any) -> date | None:
         if value is None:
