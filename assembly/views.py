@@ -24,6 +24,7 @@ from assembly.middleware import CONTRAST_COOKIE, CONTRASTS, FONT_COOKIE, FONT_SI
 from assembly.models import AgendaStatus, HandKind, SessionStatus, Task, User
 from realtime import protocol
 from realtime.errors import NotFound, ServiceError
+from voting import labels as voting_labels
 
 ONE_YEAR = 60 * 60 * 24 * 365
 
@@ -72,6 +73,7 @@ def assembly_detail(request: HttpRequest, slug: str) -> HttpResponse:
             ],
             "past_sessions": [s for s in sessions if s.status == SessionStatus.CLOSED],
             "groups": assembly.working_groups.prefetch_related("members"),
+            "decisions": selectors.decisions_in_progress(assembly, request.user),
             "memberships": selectors.members_of(assembly),
             "can_invite": permissions.can_invite(request.user, assembly),
             "can_plan": permissions.can_plan_session(request.user, assembly),
@@ -268,12 +270,14 @@ def live_strings() -> dict[str, Any]:
         "volunteer_facilitator": _("Volunteer as facilitator"),
         "volunteer_note_taker": _("Volunteer as note-taker"),
         "member_n": _("Member %(id)s"),
+        "d": voting_labels.live_strings(),
     }
 
 
-def _live_context(session: Any, state: dict[str, Any]) -> dict[str, Any]:
+def _live_context(session: Any, state: dict[str, Any], user: Any = None) -> dict[str, Any]:
     """What the template needs to draw the state without dictionary lookups."""
     now = timezone.now()
+    decision_extras = voting_labels.live_extras(state["decisions"], user)
     you = state["you"]["member"]
     queue = state["queue"]
     kinds = dict(HandKind.choices)
@@ -336,6 +340,10 @@ def _live_context(session: Any, state: dict[str, Any]) -> dict[str, Any]:
         ],
         "status_label": SessionStatus(session.status).label,
         "live_strings": live_strings(),
+        "decision_rows": voting_labels.live_rows(
+            state["decisions"], decision_extras, state["you"], session.status, now
+        ),
+        "decision_extras": decision_extras,
     }
 
 
@@ -365,19 +373,44 @@ def session_live(request: HttpRequest, session_id: int) -> HttpResponse:
             "agenda_form": AgendaItemForm(),
             "now": timezone.now(),
             "tasks": Task,
-            **_live_context(session, state),
+            **_live_context(session, state, request.user),
         },
     )
 
 
-def _coerce(spec: protocol.Field, raw: str) -> Any:
+TRUE = {"1", "true", "on", "yes"}
+
+
+def _form_value(spec: protocol.Field, post: Any, key: str) -> Any:
+    """One command field from a plain form, as the socket would send it.
+
+    Numbers and true/false come as text; a list comes as several inputs of one name
+    (empty ones left out); an empty optional field counts as not given.
+    """
     inner = spec.inner if isinstance(spec, protocol.Optional) else spec
+    if isinstance(inner, protocol.StringList):
+        return [v for v in post.getlist(key) if v]
+    raw = post[key]
+    if isinstance(inner, protocol.Boolean):
+        return raw.strip().lower() in TRUE
     if isinstance(inner, protocol.Integer):
         try:
             return int(raw)
         except ValueError:
             return raw
     return raw
+
+
+def _form_data(command: protocol.Command, post: Any) -> dict[str, Any]:
+    data = {}
+    for key, spec in command.fields.items():
+        if key not in post:
+            continue
+        value = _form_value(spec, post, key)
+        if not spec.required and value in ("", []):
+            continue  # left empty: the field's default
+        data[key] = value
+    return data
 
 
 @require_POST
@@ -388,11 +421,7 @@ def session_command(request: HttpRequest, session_id: int) -> HttpResponse:
     if command is None:
         messages.error(request, _("Unknown command."))
         return _back(request, default)
-    data = {
-        key: _coerce(spec, request.POST[key])
-        for key, spec in command.fields.items()
-        if key in request.POST
-    }
+    data = _form_data(command, request.POST)
     try:
         cleaned = protocol.validate(command, data)
         command.handler(protocol.CommandContext(request.user, session_id), cleaned)

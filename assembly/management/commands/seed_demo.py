@@ -29,6 +29,15 @@ from assembly.models import (
     WorkingGroupMembership,
 )
 from proposals.models import Proposal
+from voting.domain import parse_policy
+from voting.models import Alternative, Decision, Round, Stance
+from voting.services import (
+    cast_stance,
+    close_due_round,
+    create_decision,
+    open_round,
+    record_decision,
+)
 
 DEMO_PASSWORD = "ortak-demo"  # noqa: S105 (printed for the demo, like the logins)
 
@@ -239,6 +248,8 @@ def seed() -> None:
     live.seq = 12
     live.save()
 
+    _seed_decisions(users, assembly, past, live, groups["konut"], eviction, water, now)
+
     upcoming = Session.objects.create(
         assembly=assembly,
         title="Aralık Genel Meclisi",
@@ -255,6 +266,174 @@ def seed() -> None:
         AgendaItem.objects.create(
             session=upcoming, position=position, title=title, minutes_budget=budget
         )
+
+
+def _past_decision(
+    facilitator: User,
+    session: Session,
+    *,
+    title: str,
+    text: str,
+    method: str,
+    stances: list[tuple[User, str, str]],
+    statement: str,
+    decided_at: Any,
+    review_in_days: int | None = None,
+    alternatives: tuple[tuple[str, str], ...] = (),
+    rankings: list[tuple[User, list[str]]] | None = None,
+) -> None:
+    """A decision of an earlier session, taken and recorded, for the register."""
+    decision = Decision.objects.create(
+        assembly=session.assembly,
+        session=session,
+        title=title,
+        text=text,
+        method=method,
+        policy=parse_policy({}).as_json(),
+        status=Decision.Status.OPEN,
+        created_by=facilitator,
+    )
+    for position, (alt_title, alt_text) in enumerate(alternatives, start=1):
+        Alternative.objects.create(
+            decision=decision,
+            key=f"alt-{position}",
+            title=alt_title,
+            text=alt_text,
+            position=position,
+        )
+    if alternatives:
+        Alternative.objects.create(
+            decision=decision,
+            key="status_quo",
+            title="Mevcut durum kalsın",
+            position=len(alternatives) + 1,
+        )
+    opened = decided_at - timedelta(minutes=10)
+    round_ = Round.objects.create(decision=decision, number=1, text=text, opened_at=opened)
+    for member, option, reason in stances:
+        Stance.objects.create(
+            round=round_,
+            member=member,
+            option=option,
+            reason=reason,
+            cast_at=opened,
+            updated_at=opened,
+        )
+    for member, ranking in rankings or []:
+        Stance.objects.create(
+            round=round_, member=member, ranking=ranking, cast_at=opened, updated_at=opened
+        )
+    close_due_round(round_, decision)
+    Round.objects.filter(pk=round_.pk).update(closed_at=decided_at)
+    record_decision(
+        facilitator,
+        decision.pk,
+        statement=statement,
+        review_at=(decided_at + timedelta(days=review_in_days)).date() if review_in_days else None,
+    )
+
+
+def _seed_decisions(
+    users: dict[str, User],
+    assembly: Assembly,
+    past: Session,
+    live: Session,
+    housing: WorkingGroup,
+    eviction: Proposal,
+    water: Proposal,
+    now: Any,
+) -> None:
+    decided = past.starts_at + timedelta(hours=1)
+    present = ["hasan", "fatma", "ayse", "mehmet", "zeynep", "elif", "mustafa", "oguz"]
+    for username in present:
+        Attendance.objects.create(session=past, member=users[username], checked_in_at=decided)
+    _past_decision(
+        users["hasan"],
+        past,
+        title="Kentsel dönüşüm alanlarında hane ziyaretleri",
+        text=(
+            "Konut Hakkı çalışma grubu, Bayraklı ve Karabağlar'daki dönüşüm alanlarında bilgi "
+            "isteyen hanelere iki hafta içinde ziyaret takvimi çıkarır. Ziyaretlere en az iki "
+            "gönüllü katılır; haneden izin alınmadan fotoğraf çekilmez."
+        ),
+        method="consensus",
+        stances=[
+            (users["hasan"], "agree", ""),
+            (users["fatma"], "agree", ""),
+            (users["ayse"], "agree", ""),
+            (users["mehmet"], "reservations", "Gönüllü sayımız iki haneye yetmeyebilir."),
+            (users["zeynep"], "agree", ""),
+            (
+                users["elif"],
+                "stand_aside",
+                "Su kesintileri yüzünden bu ay ziyaretlere katılamayacağım.",
+            ),
+            (users["mustafa"], "agree", ""),
+        ],
+        statement=(
+            "Dönüşüm alanlarındaki hanelere iki hafta içinde ziyaret takvimi çıkarılacak; "
+            "ziyaretlere en az iki gönüllü katılacak."
+        ),
+        decided_at=decided,
+        review_in_days=90,
+    )
+    _past_decision(
+        users["hasan"],
+        past,
+        title="Genel meclis toplanma sıklığı",
+        text="Genel meclisin ne sıklıkla toplanacağı.",
+        method="ranked",
+        alternatives=(
+            ("Her ay toplanalım", ""),
+            ("İki haftada bir toplanalım", ""),
+        ),
+        stances=[],
+        rankings=[
+            (users["hasan"], ["alt-1", "alt-2", "status_quo"]),
+            (users["fatma"], ["alt-2", "alt-1"]),
+            (users["ayse"], ["alt-1", "status_quo"]),
+            (users["mehmet"], ["alt-1", "alt-2"]),
+            (users["zeynep"], ["status_quo", "alt-1"]),
+            (users["elif"], ["alt-2", "alt-1", "status_quo"]),
+            (users["oguz"], ["alt-1"]),
+        ],
+        statement="Genel meclis her ay toplanır.",
+        decided_at=decided + timedelta(minutes=30),
+    )
+
+    # A live decision on the agenda item now open: round 1 is open.
+    decision = create_decision(
+        users["ayse"],
+        assembly=assembly,
+        session=live,
+        proposal=water,
+        title=water.title,
+        text=water.text,
+        method="consent",
+    )
+    open_round(users["ayse"], decision.pk, seconds=None)
+    cast_stance(users["mehmet"], decision.pk, option="consent")
+    cast_stance(
+        users["hasan"],
+        decision.pk,
+        option="concern",
+        reason="Su taşıma listesini kimin tutacağı belli değil.",
+    )
+    cast_stance(users["zeynep"], decision.pk, option="consent")
+
+    # An asynchronous decision of the housing working group, open for a week.
+    slow = create_decision(
+        users["ayse"],
+        assembly=assembly,
+        working_group=housing,
+        proposal=eviction,
+        title=eviction.title,
+        text=eviction.text,
+        method="consensus",
+        policy={"quorum": "1/2"},
+    )
+    open_round(users["ayse"], slow.pk, closes_at=now + timedelta(days=7))
+    cast_stance(users["fatma"], slow.pk, option="agree")
 
 
 def _user(username: str, name: str) -> User:

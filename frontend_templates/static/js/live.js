@@ -14,7 +14,7 @@ const fmt = (t, v) => t.replace(/%\((\w+)\)s/g, (_, k) => v[k]);
 const pad = (n) => String(n).padStart(2, '0');
 const mmss = (s) => ((s = Math.max(0, Math.floor(s))), pad(Math.floor(s / 60)) + ':' + pad(s % 60));
 const csrf = () => document.querySelector('input[name=csrfmiddlewaretoken]')?.value || '';
-const dirty = new WeakSet(); // minutes typed but not saved yet
+const dirty = new WeakSet(); // text typed and not sent yet: never overwritten from the state
 
 // --- DOM: build fresh, then patch the page in place -------------------------------------
 
@@ -208,6 +208,130 @@ function vTasks(s) {
       !s.note_takers.includes(you.member) && cmd('task.volunteer', { task: 'note_taker' }, S.volunteer_note_taker)));
 }
 
+// --- Decisions (CONTRACT.md §3, §4) ---------------------------------------------------------
+
+const D = S.d;
+const extra = json('live-decisions'); // per decision: { mine, winner, url }, which the state lacks
+const ex = (id) => (extra[id] ||= {});
+const chosen = {}; // per decision: the option picked but not sent yet
+const dec = (id) => state.decisions.find((d) => d.id === id);
+const share = (f) => ((f = String(f).split('/')), '%' + Math.round((f[0] / (f[1] || 1)) * 100));
+const until = (iso) => Math.ceil((Date.parse(iso) - Date.now()) / 1000);
+const FINAL = ['adopted', 'adopted_by_fallback', 'informational'];
+
+function rule(d) {
+  const p = d.policy, parts = [fmt(D.rules[d.method], {
+    max_blocks: p.max_blocks, max_stand_aside: share(p.max_stand_aside), needs_discussion_share: share(p.needs_discussion_share) })];
+  if (p.quorum) parts.push(fmt(D.quorum, { share: share(p.quorum) }));
+  if (p.secret) parts.push(D.secret_rule);
+  if (p.fallback_after_rounds && p.fallback_share) parts.push(fmt(D.fallback_rule, { rounds: p.fallback_after_rounds, share: share(p.fallback_share) }));
+  return parts.join(' ');
+}
+function labelsOf(d) {
+  const l = {};
+  for (const o of D.options[d.method] || []) l[o.key] = o.label;
+  for (const a of d.alternatives || []) l[a.key] = a.title;
+  return { ...l, status_quo: D.status_quo };
+}
+const statusText = (d) => (d.status === 'open' ? fmt(D.round_open, { n: d.round })
+  : d.outcome ? fmt(D.outcome_of, { n: d.round, outcome: D.outcomes[d.outcome] || d.outcome }) : D.not_opened);
+const responded = (t, open) => (t.responded ? fmt(D.responded[t.responded === 1 ? 0 : 1], t) : open ? D.no_responses : D.no_one_responded);
+
+function vTally(d, k, L) {
+  const t = d.tally, ranked = d.method === 'ranked';
+  const bar = ([o, n]) => h('li', { 'data-key': `${k}-c-${o}` },
+    h('span', { class: 'bar-label' }, L[o] ?? o), ' ',
+    h('progress', { max: Math.max(t.responded, 1), value: n, 'aria-hidden': 'true' }), ' ',
+    h('span', { class: 'bar-count' }, n));
+  return t && h('div', { class: 'tally' },
+    h('p', { class: 'responded', id: k + '-responded' }, responded(t, d.status === 'open')),
+    h('progress', { max: t.eligible || 1, value: t.responded, 'aria-labelledby': k + '-responded' }),
+    !t.counts ? d.status === 'open' && h('p', { class: 'meta' }, D.results_later) : [
+      ranked && h('p', { class: 'bars-caption', id: k + '-bars' }, D.first_choices),
+      h('ul', { class: 'bars', 'aria-labelledby': ranked ? k + '-bars' : null }, Object.entries(t.counts).map(bar))]);
+}
+
+// Ranked: one select per place ("1. tercih", …); the places left empty tie below the rest.
+const vRanking = (d, k, L, mine) => h('fieldset', { class: 'ranking' }, h('legend', {}, D.rank_legend),
+  d.alternatives.map((_, i) => h('div', { class: 'field field--place' },
+    h('label', { for: `${k}-r${i + 1}` }, fmt(D.place, { n: i + 1 })),
+    h('select', { id: `${k}-r${i + 1}`, name: 'ranking', required: i === 0 }, h('option', { value: '' }, '—'),
+      d.alternatives.map((a) => h('option', { value: a.key, selected: mine?.ranking?.[i] === a.key }, L[a.key]))))));
+
+// Other methods: a card per option with its one-line help, then the reason.
+function vOptions(d, k, mine) {
+  const pick = chosen[d.id] ?? mine?.option ?? '', options = D.options[d.method] || [];
+  const needReason = options.some((o) => o.key === pick && o.reason_required);
+  return [
+    h('fieldset', { class: 'stance-cards' }, h('legend', {}, D.your_stance), options.map((o) => h('div', { class: 'stance-card' },
+      h('input', { type: 'radio', name: 'option', id: `${k}-o${o.key}`, value: o.key, required: true, checked: o.key === pick,
+        'aria-describedby': o.help ? `${k}-h${o.key}` : null, 'data-reason': o.reason_required }),
+      h('label', { for: `${k}-o${o.key}` }, /^\d$/.test(o.key) && o.key + ' · ', o.label),
+      o.help && h('p', { class: 'help', id: `${k}-h${o.key}` }, o.help)))),
+    h('div', { class: 'field' }, h('label', { for: k + '-reason' }, needReason ? D.reason_required : D.reason),
+      h('textarea', { id: k + '-reason', name: 'reason', rows: 3, maxlength: 2000, required: needReason }, mine?.reason || ''))];
+}
+
+const vStance = (d, k, L, mine) => form(CMD, { class: 'cmd stance-form' }, hid('type', 'stance.cast'), hid('decision', d.id),
+  d.method === 'ranked' ? vRanking(d, k, L, mine) : vOptions(d, k, mine),
+  btn(mine ? D.change : D.send, 'button--primary'));
+
+const vRecord = (d, k) => form(CMD, { class: 'cmd record-form' }, hid('type', 'decision.record'), hid('decision', d.id),
+  h('fieldset', {}, h('legend', {}, D.record_heading),
+    h('div', { class: 'field' }, h('label', { for: k + '-statement' }, D.statement, ' ', h('span', { class: 'required' }, `(${D.required})`)),
+      h('textarea', { id: k + '-statement', name: 'statement', rows: 3, maxlength: 10000, required: true })),
+    field(k + '-review', D.review_at, { name: 'review_at', type: 'date' }),
+    h('div', { class: 'field' }, h('label', { for: k + '-supersedes' }, D.supersedes),
+      h('p', { class: 'help', id: k + '-supersedes-help' }, D.supersedes_help),
+      h('input', { id: k + '-supersedes', name: 'supersedes', type: 'text', maxlength: 20, 'aria-describedby': k + '-supersedes-help' }))),
+  btn([D.record, sr(d.title)], 'button--primary'));
+
+function vDecision(d, s) {
+  const k = 'd' + d.id, e = ex(d.id), L = labelsOf(d), you = s.you;
+  const open = d.status === 'open', mine = open && e.mine?.round === d.round ? e.mine : null;
+  const rest = open && d.closes_at ? until(d.closes_at) : null;
+  const saved = !mine ? '' : mine.secret ? D.saved_secret
+    : fmt(D.saved_as, { stance: mine.ranking?.length ? mine.ranking.map((o, i) => `${i + 1}. ${L[o] ?? o}`).join(', ') : L[mine.option] });
+  const recorded = d.ref && fmt(D.recorded, { ref: d.ref });
+  return h('article', { class: 'decision decision--' + d.status, 'data-key': k, 'aria-labelledby': k + '-title' },
+    h('h3', { id: k + '-title' }, d.title),
+    h('p', { class: 'meta' }, h('a', { href: live.dataset.decisionUrl.replace('/0/', `/${d.id}/`) }, D.page, sr(d.title))),
+    h('p', { class: 'rule' }, rule(d)),
+    d.text && h('div', { class: 'decision-text', lang: 'tr' }, paras(d.text)),
+    h('p', { class: 'round-status', id: k + '-status' }, h('strong', {}, statusText(d)),
+      rest != null && [' · ', h('span', { class: 'countdown' }, rest > 0 ? fmt(D.closes_in, { seconds: rest }) : S.time_up)]),
+    d.method === 'ranked' && !open && e.winner && h('p', { class: 'winner' }, fmt(D.winner, { title: L[e.winner] ?? e.winner })),
+    recorded && h('p', { class: 'recorded' }, e.url ? h('a', { href: e.url }, recorded) : recorded),
+    vTally(d, k, L),
+    h('p', { class: 'form-error', id: k + '-error', role: 'alert', 'data-keep': '' }),
+    open && you.participant && [h('p', { class: 'saved', id: k + '-saved', role: 'status' }, saved),
+      !mine?.secret && vStance(d, k, L, mine)],
+    you.facilitator && vRounds(d, k, s.session.status === 'live'),
+    you.note_taker && (d.status === 'between' || d.status === 'concluded') && vRecord(d, k));
+}
+
+// Facilitators open a round (with an optional time limit) and close it.
+function vRounds(d, k, sessionLive) {
+  const p = d.policy;
+  if (d.status === 'open') return h('div', { class: 'decision-tools' }, h('div', { class: 'button-row' },
+    cmd('round.close', { decision: d.id }, D.close, { cls: 'button--primary', sr: d.title }),
+    p.fallback_after_rounds != null && d.round > p.fallback_after_rounds &&
+      cmd('round.close', { decision: d.id, fallback: 'true' }, D.fallback, { sr: d.title })));
+  return sessionLive && (d.status === 'draft' || d.status === 'between') && h('div', { class: 'decision-tools' },
+    form(CMD, { class: 'cmd round-form' }, hid('type', 'round.open'), hid('decision', d.id),
+      h('div', { class: 'field' }, h('label', { for: k + '-seconds' }, D.seconds),
+        h('p', { class: 'help', id: k + '-seconds-help' }, D.seconds_help),
+        h('input', { id: k + '-seconds', name: 'seconds', type: 'number', inputmode: 'numeric', min: 1, max: 5184000,
+          'aria-describedby': k + '-seconds-help' })),
+      btn([D.open, sr(d.title)], 'button--primary')));
+}
+
+const vDecisions = (s) => panel('decisions', D.heading,
+  h('p', { id: 'decision-announce', class: 'visually-hidden', 'aria-live': 'polite', 'data-keep': '' }),
+  s.decisions.length ? s.decisions.map((d) => vDecision(d, s)) : h('p', { class: 'meta' }, D.none),
+  s.you.facilitator && s.session.status !== 'closed' && h('p', { class: 'decisions-new' },
+    h('a', { class: 'button', href: live.dataset.newDecisionUrl + '?next=' + encodeURIComponent(NEXT) }, D.new)));
+
 const view = (s) => h('div', {},
   h('div', { id: 'live-head', 'data-keep': '' }),
   h('p', { id: 'session-status', class: 'session-status status--' + s.session.status, role: 'status' },
@@ -216,7 +340,7 @@ const view = (s) => h('div', {},
   h('div', { id: 'live-error', 'data-keep': '' }),
   h('div', { class: 'live-grid' },
     h('div', { class: 'live-col' }, vFloor(s), vConsole(s), vQueue(s)),
-    h('div', { class: 'live-col' }, vAgenda(s), vMinutes(s)),
+    h('div', { class: 'live-col' }, vDecisions(s), vAgenda(s), vMinutes(s)),
     h('div', { class: 'live-col' }, vPresent(s), vTotals(s), vTasks(s))));
 
 let built = false;
@@ -244,7 +368,9 @@ function announce() {
   prevEnds = q.timer.ends_at;
   prevLeft = rest;
 }
+const drawDecisions = () => patch(() => morph($('decisions'), vDecisions(state)));
 setInterval(() => {
+  if (state.decisions.some((d) => d.status === 'open' && d.closes_at)) drawDecisions();
   if (!state.queue.timer.ends_at && !state.queue.speaker) return;
   patch(() => [vFloor(state), vTotals(state)].forEach((el) => morph($(el.id), el)));
   announce();
@@ -264,6 +390,8 @@ function replace(data) {
 }
 
 const status = (d) => void (state.session.status = d.status);
+// Round changes are announced once each; tallies only change what is shown.
+const say = (t) => void ($('decision-announce').textContent = t);
 const H = {
   'queue.changed': (d) => void (state.queue = d),
   'agenda.item_opened': (d) => void ((state.agenda = d.agenda), (state.current_item = d.item)),
@@ -276,6 +404,31 @@ const H = {
   'session.started': status,
   'session.adjourned': status,
   'session.closed': status,
+  'decision.added': (d) => void (dec(d.decision.id) || state.decisions.push(d.decision)),
+  'decision.round_opened': (d) => {
+    const x = dec(d.decision), early = ex(d.decision).tally;
+    if (!x) return true;
+    Object.assign(x, { round: d.round, status: 'open', closes_at: d.closes_at, options: d.options, text: d.text, outcome: null,
+      tally: early?.round === d.round ? early : null });
+    delete chosen[d.decision];
+    say(x.title + ': ' + fmt(D.round_open, { n: d.round }));
+  },
+  'decision.round_closed': (d) => {
+    const x = dec(d.decision);
+    if (!x) return true;
+    Object.assign(x, { round: d.round, status: FINAL.includes(d.outcome) ? 'concluded' : 'between', outcome: d.outcome,
+      tally: d.tally, closes_at: null });
+    ex(d.decision).winner = d.winner ?? null;
+    const won = d.winner && fmt(D.winner, { title: labelsOf(x)[d.winner] ?? d.winner });
+    say(x.title + ': ' + (D.outcomes[d.outcome] || d.outcome) + (won ? '. ' + won : ''));
+  },
+  'decision.recorded': (d) => {
+    const x = dec(d.decision);
+    if (!x) return true;
+    Object.assign(x, { status: 'recorded', ref: d.ref });
+    ex(d.decision).url = d.url;
+    say(x.title + ': ' + fmt(D.recorded, { ref: d.ref }));
+  },
   'session.tasks_changed': (d) => {
     const y = state.you;
     state.facilitators = d.facilitators;
@@ -302,6 +455,16 @@ async function resync() {
   later.forEach(onFrame);
 }
 
+// A snapshot of an open round's responses: the latest one wins. One for a round not opened
+// here yet waits for decision.round_opened.
+function tally(t) {
+  const x = dec(t.decision);
+  if (x && x.status === 'open' && x.round === t.round) {
+    x.tally = t;
+    drawDecisions();
+  } else if (!x || t.round > x.round) ex(t.decision).tally = t;
+}
+
 function onFrame(f) {
   if (f.event === 'reply') return onReply(f);
   if (f.event === 'session.state') {
@@ -309,10 +472,11 @@ function onFrame(f) {
     setConn(S.connected);
     replace(f.data);
     live.dataset.connected = 'true';
-    return live.querySelectorAll('textarea').forEach((t) => dirty.has(t) && save(t));
+    return live.querySelectorAll('.minutes-form textarea').forEach((t) => dirty.has(t) && save(t));
   }
   if (resyncing) return buffer.push(f);
   if (f.seq == null) {
+    if (f.event === 'decision.tally_changed') return tally(f.data);
     if (f.event !== 'presence.changed') return;
     state.present = f.data.present;
     state.people = f.data.people;
@@ -330,7 +494,11 @@ let ws = null, tries = 0, retry = 0, count = 0;
 const pending = new Map();
 const isOpen = () => ws?.readyState === WebSocket.OPEN;
 const setConn = (t) => void ($('connection').textContent = t);
-const showError = (t) => void ($('live-error').textContent = t);
+// Errors go next to the decision the form belongs to, or to the top of the screen.
+function showError(t, box) {
+  $('live-error').textContent = box ? '' : t;
+  if (box) box.textContent = t;
+}
 
 function connect() {
   clearTimeout(retry);
@@ -362,15 +530,27 @@ function send(type, data, extra = {}) {
 function onReply(f) {
   const p = pending.get(f.in_response) || {};
   pending.delete(f.in_response);
+  const box = p.form?.closest('article')?.querySelector('.form-error');
   if (!f.ok) {
     const e = f.error || {};
-    return showError([e.message || S.error, ...Object.values(e.fields || {})].join(' '));
+    return showError([e.message || S.error, ...Object.values(e.fields || {})].join(' '), box);
   }
   if (p.ta) {
     if (p.ta.value === p.text) dirty.delete(p.ta);
     p.status.textContent = S.saved;
   }
-  showError('');
+  showError('', box);
+  if (p.stance) stanceSaved(p.stance, f.data, p.form);
+}
+
+// The server does not tell other tabs what you chose, so the reply is remembered here.
+function stanceSaved(sent, reply, f) {
+  const ta = f.querySelector('textarea');
+  ex(sent.decision).mine = { round: reply.round, secret: !!dec(sent.decision)?.policy.secret,
+    option: sent.option, reason: sent.reason || '', ranking: sent.ranking };
+  delete chosen[sent.decision];
+  if (ta && ta.value === (sent.reason || '')) dirty.delete(ta);
+  render();
 }
 
 function save(ta) {
@@ -381,18 +561,28 @@ function save(ta) {
 }
 
 // Forms with a "type" go over the socket while it is open; otherwise they post as usual.
+const TEXT = new Set(['option', 'reason', 'statement', 'supersedes']); // never numbers, even "3"
 live.addEventListener('submit', (e) => {
   const f = e.target, type = f.querySelector('[name=type]');
   if (!isOpen() || (!type && !f.classList.contains('agenda-op'))) return;
   e.preventDefault();
   if (!type) return agendaPost(f, e.submitter);
-  const ta = f.querySelector('textarea');
-  if (ta) return save(ta);
+  if (f.classList.contains('minutes-form')) return save(f.querySelector('textarea'));
+  // As session_command reads a plain form: empty fields left out, several `ranking` make a list.
   const data = {};
   for (const [k, v] of new FormData(f, e.submitter)) {
-    if (!['type', 'next', 'csrfmiddlewaretoken'].includes(k)) data[k] = /^-?\d+$/.test(v) ? +v : v;
+    if (['type', 'next', 'csrfmiddlewaretoken'].includes(k) || v === '') continue;
+    if (k === 'ranking') (data.ranking ||= []).push(v);
+    else data[k] = TEXT.has(k) ? v : /^-?\d+$/.test(v) ? +v : v === 'true' ? true : v;
   }
-  send(type.value, data);
+  send(type.value, data, { form: f, stance: type.value === 'stance.cast' && data });
+});
+// Picking an option that needs a reason says so on the reason's label.
+live.addEventListener('change', (e) => {
+  const r = e.target;
+  if (r.name !== 'option' || !r.form?.classList.contains('stance-form')) return;
+  chosen[r.form.elements.decision.value] = r.value;
+  drawDecisions();
 });
 
 async function agendaPost(f, submitter) {
@@ -411,8 +601,9 @@ async function agendaPost(f, submitter) {
 const timers = new WeakMap();
 live.addEventListener('input', (e) => {
   const ta = e.target;
-  if (ta.tagName !== 'TEXTAREA' || !ta.form?.querySelector('[name=type]')) return;
+  if (ta.tagName !== 'TEXTAREA') return;
   dirty.add(ta);
+  if (!ta.form?.classList.contains('minutes-form')) return;
   clearTimeout(timers.get(ta));
   timers.set(ta, setTimeout(() => save(ta), 800));
 });
