@@ -4,10 +4,31 @@ from django.urls import URLPattern, URLResolver, include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from assembly.api import SessionStateView
-from voting.api import RegisterView
+from voting import api as voting_api
 
 api_v1: list[URLPattern | URLResolver] = [
-    path("decisions/", RegisterView.as_view(), name="api_register"),
+    path("decisions/", voting_api.RegisterView.as_view(), name="api_register"),
+    path("decisions/<int:decision_id>/", voting_api.DecisionView.as_view(), name="api_decision"),
+    path(
+        "decisions/<int:decision_id>/stance/",
+        voting_api.StanceView.as_view(),
+        name="api_decision_stance",
+    ),
+    path(
+        "decisions/<int:decision_id>/rounds/",
+        voting_api.RoundView.as_view(),
+        name="api_decision_rounds",
+    ),
+    path(
+        "decisions/<int:decision_id>/close/",
+        voting_api.CloseView.as_view(),
+        name="api_decision_close",
+    ),
+    path(
+        "decisions/<int:decision_id>/record/",
+        voting_api.RecordView.as_view(),
+        name="api_decision_record",
+    ),
     path("sessions/<int:session_id>/state/", SessionStateView.as_view(), name="api_session_state"),
     path("", include("proposals.api_urls")),
     path("schema/", SpectacularAPIView.as_view(), name="api_schema"),

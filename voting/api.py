@@ -4,11 +4,17 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from rest_framework import serializers as drf
 from rest_framework.generics import ListAPIView
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
 
-from voting import selectors
+from realtime.errors import ServiceError
+from voting import permissions, selectors, services
 from voting.serializers import RecordSerializer
 
 FILTERS = [
@@ -32,3 +38,155 @@ class RegisterView(ListAPIView):
 
     def get_queryset(self) -> Any:
         return selectors.search_records(self.request.user, self.request.query_params)
+
+
+# --- Taking part and running decisions over REST ---------------------------------------------
+# The third adapter beside the socket commands and the page forms: the same services.
+
+
+class StanceBody(drf.Serializer[Any]):
+    option = drf.CharField(required=False, max_length=40)
+    ranking = drf.ListField(child=drf.CharField(max_length=40), required=False, max_length=50)
+    reason = drf.CharField(required=False, allow_blank=True, max_length=services.MAX_REASON)
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        if ("option" in attrs) == ("ranking" in attrs):
+            raise drf.ValidationError({"option": _("Give either an option or a ranking.")})
+        return attrs
+
+
+class OpenBody(drf.Serializer[Any]):
+    seconds = drf.IntegerField(
+        required=False, allow_null=True, min_value=1, max_value=services.MAX_ROUND_SECONDS
+    )
+    closes_at = drf.DateTimeField(required=False, allow_null=True)
+
+
+class CloseBody(drf.Serializer[Any]):
+    fallback = drf.BooleanField(required=False, default=False)
+
+
+class RecordBody(drf.Serializer[Any]):
+    statement = drf.CharField(max_length=services.MAX_STATEMENT)
+    review_at = drf.DateField(required=False, allow_null=True)
+    supersedes = drf.CharField(required=False, allow_blank=True, max_length=20)
+
+
+class DecisionAPIView(APIView):
+    def handle_exception(self, exc: Exception) -> Response:
+        if isinstance(exc, ServiceError):
+            body: dict[str, Any] = {"detail": str(exc.message)}
+            for field, message in exc.fields.items():
+                body[field] = [str(message)] if isinstance(message, str) else message
+            return Response(body, status=exc.http_status)
+        return super().handle_exception(exc)
+
+    def body(self, serializer_class: type[drf.Serializer[Any]]) -> dict[str, Any]:
+        serializer = serializer_class(data=self.request.data)
+        serializer.is_valid(raise_exception=True)
+        return dict(serializer.validated_data)
+
+    def summary(self, decision_id: int) -> Response:
+        decision = permissions.get_decision_for_user(self.request.user, decision_id)
+        return Response(selectors.decision_summary(decision))
+
+
+DECISION = inline_serializer(
+    "Decision",
+    {
+        "id": drf.IntegerField(),
+        "title": drf.CharField(),
+        "method": drf.CharField(),
+        "policy": drf.DictField(),
+        "round": drf.IntegerField(),
+        "status": drf.CharField(),
+        "options": drf.ListField(child=drf.CharField()),
+        "tally": drf.DictField(allow_null=True),
+        "outcome": drf.CharField(allow_null=True),
+        "ref": drf.CharField(allow_null=True),
+    },
+)
+
+
+class DecisionView(DecisionAPIView):
+    """A decision: its method, policy, current round, tally (as the live screen sees it)."""
+
+    @extend_schema(responses={200: DECISION, 404: OpenApiTypes.OBJECT})
+    def get(self, request: Request, decision_id: int) -> Response:
+        return self.summary(decision_id)
+
+
+class StanceView(DecisionAPIView):
+    """Cast or change your stance in the open round."""
+
+    @extend_schema(
+        request=StanceBody,
+        responses={
+            200: DECISION,
+            400: OpenApiTypes.OBJECT,
+            403: OpenApiTypes.OBJECT,
+            409: OpenApiTypes.OBJECT,
+        },
+    )
+    def post(self, request: Request, decision_id: int) -> Response:
+        data = self.body(StanceBody)
+        services.cast_stance(
+            request.user,
+            decision_id,
+            option=data.get("option"),
+            ranking=data.get("ranking"),
+            reason=data.get("reason", ""),
+        )
+        return self.summary(decision_id)
+
+
+class RoundView(DecisionAPIView):
+    """Open the next round (facilitators; for an asynchronous decision, with a deadline)."""
+
+    @extend_schema(
+        request=OpenBody,
+        responses={201: DECISION, 403: OpenApiTypes.OBJECT, 409: OpenApiTypes.OBJECT},
+    )
+    def post(self, request: Request, decision_id: int) -> Response:
+        data = self.body(OpenBody)
+        services.open_round(
+            request.user,
+            decision_id,
+            seconds=data.get("seconds"),
+            closes_at=data.get("closes_at"),
+        )
+        response = self.summary(decision_id)
+        response.status_code = 201
+        return response
+
+
+class CloseView(DecisionAPIView):
+    """Close the open round, with the fallback rule when asked and allowed."""
+
+    @extend_schema(
+        request=CloseBody,
+        responses={200: DECISION, 403: OpenApiTypes.OBJECT, 409: OpenApiTypes.OBJECT},
+    )
+    def post(self, request: Request, decision_id: int) -> Response:
+        data = self.body(CloseBody)
+        services.close_round(request.user, decision_id, fallback=data["fallback"])
+        return self.summary(decision_id)
+
+
+class RecordView(DecisionAPIView):
+    """Enter the last closed round's outcome into the register."""
+
+    @extend_schema(
+        request=RecordBody,
+        responses={201: RecordSerializer, 403: OpenApiTypes.OBJECT, 409: OpenApiTypes.OBJECT},
+    )
+    def post(self, request: Request, decision_id: int) -> Response:
+        data = self.body(RecordBody)
+        record = services.record_decision(
+            request.user,
+            decision_id,
+            statement=data["statement"],
+            review_at=data.get("review_at"),
+            supersedes=data.get("supersedes") or None,
+        )
+        return Response(RecordSerializer(record, context={"request": request}).data, status=201)
