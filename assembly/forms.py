@@ -111,6 +111,19 @@ class AgendaItemForm(forms.Form):
     minutes_budget = forms.IntegerField(
         label=_("Time budget (minutes)"), min_value=1, max_value=600, initial=15
     )
+    proposal = forms.TypedChoiceField(
+        label=_("Proposal"), required=False, coerce=int, empty_value=None, choices=()
+    )
+
+    def __init__(self, *args: Any, proposals: list[tuple[int, str, bool]] = (), **kwargs: Any):  # type: ignore[assignment]
+        super().__init__(*args, **kwargs)
+        self.fields["proposal"].choices = [  # type: ignore[attr-defined]
+            ("", "—"),
+            *(
+                (pk, f"{title} ({_('ready')})" if ready else title)
+                for pk, title, ready in proposals
+            ),
+        ]
 
 
 class MinutesForm(forms.Form):

@@ -148,6 +148,24 @@ def decisions_for_session(session_id: int) -> list[dict[str, Any]]:
     return decisions(session_id)
 
 
+def agenda_proposals(session: Session) -> list[tuple[int, str, bool]]:
+    """Proposals an agenda item of ``session`` may link to: ``(id, title, ready)``, the ones
+    co-signed enough to be ready for the agenda first."""
+    from proposals.models import Proposal
+
+    rows = Proposal.objects.filter(assembly_id=session.assembly_id).exclude(
+        state__in=["draft", "withdrawn"]
+    )
+    return sorted(
+        ((p.pk, p.title, p.ready_at is not None) for p in rows),
+        key=lambda row: (not row[2], row[1].casefold()),
+    )
+
+
+def agenda_proposal_ids(session: Session) -> set[int]:
+    return {pk for pk, _title, _ready in agenda_proposals(session)}
+
+
 def decisions_in_progress(assembly: Assembly, user: Any) -> list[Any]:
     from voting.selectors import decisions_in_progress as in_progress
 

@@ -32,6 +32,8 @@ from assembly.models import (
     SpeakingTurn,
     Task,
     User,
+    WorkingGroup,
+    WorkingGroupMembership,
 )
 from realtime.errors import Conflict, Forbidden, Invalid, NotFound
 from realtime.protocol import frame
@@ -232,7 +234,12 @@ def open_agenda_item(actor: Any, session_id: int, item_id: int) -> int:
 
 @transaction.atomic
 def add_agenda_item(
-    actor: Any, session_id: int, title: str, minutes_budget: int, description: str = ""
+    actor: Any,
+    session_id: int,
+    title: str,
+    minutes_budget: int,
+    description: str = "",
+    proposal_id: int | None = None,
 ) -> AgendaItem:
     session = lock_session(session_id)
     permissions.require_facilitator(actor, session)
@@ -240,6 +247,11 @@ def add_agenda_item(
     title = title.strip()
     if not title:
         raise Invalid(_("Some fields are not valid."), {"title": _("This field is required.")})
+    if proposal_id is not None and proposal_id not in selectors.agenda_proposal_ids(session):
+        raise Invalid(
+            _("Some fields are not valid."),
+            {"proposal": _("Choose a proposal of this assembly that is open for discussion.")},
+        )
     last = AgendaItem.objects.filter(session=session).aggregate(m=Max("position"))["m"]
     item = AgendaItem.objects.create(
         session=session,
@@ -247,6 +259,7 @@ def add_agenda_item(
         description=description,
         minutes_budget=minutes_budget,
         position=(last or 0) + 1,
+        proposal_id=proposal_id,
     )
     emit_in_session(session, _agenda_changed(session))
     return item
@@ -553,6 +566,29 @@ def plan_session(
         ]
     )
     return session
+
+
+# --- Working groups ------------------------------------------------------------------------
+
+
+@transaction.atomic
+def join_group(actor: Any, group_id: int) -> bool:
+    """Any member of the assembly may join one of its working groups. True when new."""
+    group = WorkingGroup.objects.filter(pk=group_id).first()
+    if group is None:
+        raise NotFound(_("There is no such working group."))
+    if not permissions.is_member(actor, group.assembly_id):
+        raise Forbidden(_("Only members of this assembly can join its working groups."))
+    _row, created = WorkingGroupMembership.objects.get_or_create(group=group, user=actor)
+    return created
+
+
+@transaction.atomic
+def leave_group(actor: Any, group_id: int) -> bool:
+    deleted, _rows = WorkingGroupMembership.objects.filter(
+        group_id=group_id, user_id=getattr(actor, "pk", None)
+    ).delete()
+    return deleted > 0
 
 
 # --- People --------------------------------------------------------------------------------
