@@ -585,9 +585,9 @@ def join_group(actor: Any, group_id: int) -> bool:
 
 @transaction.atomic
 def leave_group(actor: Any, group_id: int) -> bool:
-    deleted, _rows = WorkingGroupMembership.objects.filter(
-        group_id=group_id, user_id=getattr(actor, "pk", None)
-    ).delete()
+    if not getattr(actor, "is_authenticated", False):
+        return False
+    deleted, _rows = WorkingGroupMembership.objects.filter(group_id=group_id, user=actor).delete()
     return deleted > 0
 
 
