@@ -22,6 +22,7 @@ from assembly import permissions, selectors, services
 from assembly.forms import AgendaItemForm, ProfileForm, SessionPlanForm, SignupForm
 from assembly.middleware import CONTRAST_COOKIE, CONTRASTS, FONT_COOKIE, FONT_SIZES
 from assembly.models import AgendaStatus, HandKind, SessionStatus, Task, User
+from proposals.views import live_panel
 from realtime import protocol
 from realtime.errors import NotFound, ServiceError
 from voting import labels as voting_labels
@@ -80,6 +81,22 @@ def assembly_detail(request: HttpRequest, slug: str) -> HttpResponse:
             "invitation": None,
         },
     )
+
+
+@login_required
+@require_POST
+def group_membership(request: HttpRequest, group_id: int) -> HttpResponse:
+    """Join or leave a working group."""
+    try:
+        if request.POST.get("op") == "leave":
+            services.leave_group(request.user, group_id)
+            messages.success(request, _("You have left the working group."))
+        else:
+            services.join_group(request.user, group_id)
+            messages.success(request, _("You are now in the working group."))
+    except ServiceError as exc:
+        messages.error(request, str(exc.message))
+    return _back(request, reverse("home"))
 
 
 @login_required
@@ -249,6 +266,8 @@ def live_strings() -> dict[str, Any]:
             ngettext("%(minutes)s minute", "%(minutes)s minutes", 2),
         ],
         "add_item": _("Add item"),
+        "proposal": _("Proposal"),
+        "ready": _("ready"),
         "title": _("Title"),
         "budget_label": _("Time budget (minutes)"),
         "minutes_for": _("Minutes: %(item)s"),
@@ -344,6 +363,7 @@ def _live_context(session: Any, state: dict[str, Any], user: Any = None) -> dict
             state["decisions"], decision_extras, state["you"], session.status, now
         ),
         "decision_extras": decision_extras,
+        "proposal_live": live_panel(state, user),
     }
 
 
@@ -370,7 +390,9 @@ def session_live(request: HttpRequest, session_id: int) -> HttpResponse:
                 None,
             ),
             "current": next((i for i in state["agenda"] if i["id"] == state["current_item"]), None),
-            "agenda_form": AgendaItemForm(),
+            "agenda_proposals": selectors.agenda_proposals(session)
+            if state["you"]["facilitator"]
+            else [],
             "now": timezone.now(),
             "tasks": Task,
             **_live_context(session, state, request.user),
@@ -438,7 +460,8 @@ def _agenda_change(request: HttpRequest, session_id: int) -> str | None:
     op = request.POST.get("op")
     try:
         if op == "add":
-            form = AgendaItemForm(request.POST)
+            session = permissions.get_session_for_user(request.user, session_id)
+            form = AgendaItemForm(request.POST, proposals=selectors.agenda_proposals(session))
             if not form.is_valid():
                 return " ".join(str(error) for errors in form.errors.values() for error in errors)
             services.add_agenda_item(
@@ -446,6 +469,7 @@ def _agenda_change(request: HttpRequest, session_id: int) -> str | None:
                 session_id,
                 form.cleaned_data["title"],
                 form.cleaned_data["minutes_budget"],
+                proposal_id=form.cleaned_data["proposal"],
             )
         elif op in {"up", "down", "remove"}:
             item_id = int(request.POST.get("item", "0"))

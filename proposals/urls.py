@@ -17,9 +17,7 @@ urlpatterns = [
     path("proposals/<int:proposal_id>/cosign/", views.proposal_cosign, name="proposal_cosign"),
     path("proposals/<int:proposal_id>/versions/", views.proposal_version, name="proposal_version"),
     path("proposals/<int:proposal_id>/amend/", views.proposal_amend, name="proposal_amend"),
-    path(
-        "proposals/<int:proposal_id>/comments/", views.comment_create, name="proposal_comment"
-    ),
+    path("proposals/<int:proposal_id>/comments/", views.comment_create, name="proposal_comment"),
     path("amendments/<int:amendment_id>/accept/", views.amendment_accept, name="amendment_accept"),
     path(
         "amendments/<int:amendment_id>/decline/", views.amendment_decline, name="amendment_decline"

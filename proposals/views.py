@@ -10,20 +10,27 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
+from collections.abc import Callable
 from datetime import datetime
+from functools import wraps
 from typing import Any
 
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db.models import Count
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import (
+    HttpRequest,
+    HttpResponse,
+    HttpResponseNotAllowed,
+    HttpResponseRedirect,
+)
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods
 
 from assembly import permissions as assembly_permissions
 from assembly import selectors as assembly_selectors
@@ -46,6 +53,7 @@ from proposals.forms import (
 )
 from proposals.models import (
     Amendment,
+    Comment,
     CommentKind,
     CommentRevision,
     CoSignature,
@@ -204,7 +212,10 @@ def proposal_create(request: HttpRequest, slug: str) -> HttpResponse:
                 )
                 return HttpResponseRedirect(selectors.proposal_url(proposal))
     return render(
-        request, "proposals/proposal_create.html", {"assembly": assembly, "form": form}, status=status
+        request,
+        "proposals/proposal_create.html",
+        {"assembly": assembly, "form": form},
+        status=status,
     )
 
 
@@ -360,7 +371,11 @@ def _decisions(proposal: Proposal, user: Any) -> list[dict[str, Any]]:
     from voting.models import Decision
 
     return [
-        {"title": d.title, "url": reverse("decision", args=[d.pk]), "status": d.get_status_display()}
+        {
+            "title": d.title,
+            "url": reverse("decision", args=[d.pk]),
+            "status": d.get_status_display(),
+        }
         for d in Decision.objects.filter(proposal=proposal).select_related("assembly", "session")
         if voting_permissions.can_view_decision(user, d)
     ]
@@ -486,7 +501,7 @@ def _page_context(request: HttpRequest, proposal: Proposal, bound: Bound) -> dic
         "ready": proposal.ready_at is not None,
         "open_round": open_round,
         "text_open": text_open,
-        "state_actions": _state_actions(proposal) if can_edit else [],
+        "state_actions": _state_actions(proposal, open_round) if can_edit else [],
         "amendments": amendment_rows,
         "open_amendments": sum(1 for a in amendments if a.status == Amendment.Status.OPEN),
         "threads": threads,
@@ -512,8 +527,9 @@ def _page_context(request: HttpRequest, proposal: Proposal, bound: Bound) -> dic
     }
 
 
-#: The state changes co-authors choose, with their button labels.
-def _state_actions(proposal: Proposal) -> list[dict[str, str]]:
+def _state_actions(proposal: Proposal, open_round: bool) -> list[dict[str, str]]:
+    """The state changes co-authors may choose now, with their button labels (while a round
+    is open only opening a draft is possible, which cannot happen then)."""
     labels = {
         domain.Action.OPEN_DISCUSSION: _("Open for discussion"),
         domain.Action.RETURN_TO_DISCUSSION: _("Back to discussion"),
@@ -523,6 +539,7 @@ def _state_actions(proposal: Proposal) -> list[dict[str, str]]:
         {"action": action.value, "label": labels[action]}
         for action in domain.allowed_actions(proposal.state)
         if action in services.AUTHOR_ACTIONS
+        and (action is domain.Action.OPEN_DISCUSSION or not open_round)
     ]
 
 
@@ -573,11 +590,41 @@ def _readable(request: HttpRequest, proposal_id: int) -> Proposal | HttpResponse
         return _error_page(request, exc)
 
 
+def _post(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """Writes are POST. A GET of a write's address (after a form was drawn again there and
+    the language was switched, say) goes back to the proposal's page."""
+
+    @wraps(view)
+    def wrapped(request: HttpRequest, **kwargs: Any) -> HttpResponse:
+        if request.method == "POST":
+            return view(request, **kwargs)
+        if request.method not in {"GET", "HEAD"}:
+            return HttpResponseNotAllowed(["POST"])
+        try:
+            if "proposal_id" in kwargs:
+                proposal_id = permissions.get_proposal_for_user(
+                    request.user, kwargs["proposal_id"]
+                ).pk
+            elif "amendment_id" in kwargs:
+                proposal_id = permissions.get_amendment_for_user(
+                    request.user, kwargs["amendment_id"]
+                ).proposal_id
+            else:
+                proposal_id = permissions.get_comment_for_user(
+                    request.user, kwargs["comment_id"]
+                ).proposal_id
+        except ServiceError as exc:
+            return _error_page(request, exc)
+        return _to(proposal_id)
+
+    return wrapped
+
+
 # --- Writes on the proposal -------------------------------------------------------------
 
 
 @login_required
-@require_POST
+@_post
 def proposal_state(request: HttpRequest, proposal_id: int) -> HttpResponse:
     action = request.POST.get("action", "")
     try:
@@ -595,7 +642,7 @@ def proposal_state(request: HttpRequest, proposal_id: int) -> HttpResponse:
 
 
 @login_required
-@require_POST
+@_post
 def proposal_invite(request: HttpRequest, proposal_id: int) -> HttpResponse:
     found = _readable(request, proposal_id)
     if isinstance(found, HttpResponse):
@@ -621,7 +668,7 @@ def proposal_invite(request: HttpRequest, proposal_id: int) -> HttpResponse:
 
 
 @login_required
-@require_POST
+@_post
 def proposal_invitation(request: HttpRequest, proposal_id: int) -> HttpResponse:
     accept = request.POST.get("answer") == "accept"
     try:
@@ -641,7 +688,7 @@ def proposal_invitation(request: HttpRequest, proposal_id: int) -> HttpResponse:
 
 
 @login_required
-@require_POST
+@_post
 def proposal_cosign(request: HttpRequest, proposal_id: int) -> HttpResponse:
     withdraw = request.POST.get("action") == "withdraw"
     try:
@@ -657,16 +704,14 @@ def proposal_cosign(request: HttpRequest, proposal_id: int) -> HttpResponse:
         if withdraw:
             messages.success(request, _("Your co-signature is withdrawn."))
         elif ready:
-            messages.success(
-                request, _("You co-signed it. The proposal is ready for the agenda.")
-            )
+            messages.success(request, _("You co-signed it. The proposal is ready for the agenda."))
         else:
             messages.success(request, _("You co-signed it."))
     return _to(proposal_id, "cosign")
 
 
 @login_required
-@require_POST
+@_post
 def proposal_version(request: HttpRequest, proposal_id: int) -> HttpResponse:
     form = VersionForm(request.POST, auto_id="version-%s")
     if not form.is_valid():
@@ -683,9 +728,7 @@ def proposal_version(request: HttpRequest, proposal_id: int) -> HttpResponse:
     except ServiceError as exc:
         add_service_error(form, exc)
         return _form_failed(request, proposal_id, "version", form, exc.http_status)
-    messages.success(
-        request, _("Version %(number)s is saved.") % {"number": version.number}
-    )
+    messages.success(request, _("Version %(number)s is saved.") % {"number": version.number})
     return _to(proposal_id, "text")
 
 
@@ -700,7 +743,7 @@ def _amendment_form(request: HttpRequest, proposal: Proposal) -> AmendmentForm:
 
 
 @login_required
-@require_POST
+@_post
 def proposal_amend(request: HttpRequest, proposal_id: int) -> HttpResponse:
     found = _readable(request, proposal_id)
     if isinstance(found, HttpResponse):
@@ -738,7 +781,7 @@ def _amendment_proposal(request: HttpRequest, amendment_id: int) -> Amendment | 
 
 
 @login_required
-@require_POST
+@_post
 def amendment_accept(request: HttpRequest, amendment_id: int) -> HttpResponse:
     found = _amendment_proposal(request, amendment_id)
     if isinstance(found, HttpResponse):
@@ -756,7 +799,7 @@ def amendment_accept(request: HttpRequest, amendment_id: int) -> HttpResponse:
 
 
 @login_required
-@require_POST
+@_post
 def amendment_promote(request: HttpRequest, amendment_id: int) -> HttpResponse:
     found = _amendment_proposal(request, amendment_id)
     if isinstance(found, HttpResponse):
@@ -766,14 +809,12 @@ def amendment_promote(request: HttpRequest, amendment_id: int) -> HttpResponse:
     except ServiceError as exc:
         _refused(request, exc)
     else:
-        messages.success(
-            request, _("The amendment will be put to the decision as an alternative.")
-        )
+        messages.success(request, _("The amendment will be put to the decision as an alternative."))
     return _to(found.proposal_id, f"amendment-{amendment_id}")
 
 
 @login_required
-@require_POST
+@_post
 def amendment_decline(request: HttpRequest, amendment_id: int) -> HttpResponse:
     found = _amendment_proposal(request, amendment_id)
     if isinstance(found, HttpResponse):
@@ -792,7 +833,7 @@ def amendment_decline(request: HttpRequest, amendment_id: int) -> HttpResponse:
 
 
 @login_required
-@require_POST
+@_post
 def amendment_rebase(request: HttpRequest, amendment_id: int) -> HttpResponse:
     found = _amendment_proposal(request, amendment_id)
     if isinstance(found, HttpResponse):
@@ -821,7 +862,7 @@ def amendment_rebase(request: HttpRequest, amendment_id: int) -> HttpResponse:
 
 
 @login_required
-@require_POST
+@_post
 def comment_create(request: HttpRequest, proposal_id: int) -> HttpResponse:
     found = _readable(request, proposal_id)
     if isinstance(found, HttpResponse):
@@ -830,9 +871,16 @@ def comment_create(request: HttpRequest, proposal_id: int) -> HttpResponse:
     amendment = request.POST.get("amendment") or ""
     current = selectors.current_version(found)
     if parent.isdigit():
+        # A refused reply is drawn again under its thread's first comment, where the reply
+        # form is (a reply to a reply is refused: replies are one level deep).
+        thread = (
+            Comment.objects.filter(pk=int(parent), proposal=found)
+            .values_list("parent_id", flat=True)
+            .first()
+        ) or parent
         key, form = (
-            f"reply-{parent}",
-            CommentForm(request.POST, radios=False, auto_id=f"c{parent}-reply-%s"),
+            f"reply-{thread}",
+            CommentForm(request.POST, radios=False, auto_id=f"c{thread}-reply-%s"),
         )
     elif amendment.isdigit():
         key, form = (
@@ -911,7 +959,7 @@ def _comment_form_view(
 
 
 @login_required
-@require_POST
+@_post
 def comment_edit(request: HttpRequest, comment_id: int) -> HttpResponse:
     form = CommentEditForm(request.POST, auto_id=f"c{comment_id}-edit-%s")
     return _comment_form_view(
@@ -925,7 +973,7 @@ def comment_edit(request: HttpRequest, comment_id: int) -> HttpResponse:
 
 
 @login_required
-@require_POST
+@_post
 def comment_hide(request: HttpRequest, comment_id: int) -> HttpResponse:
     form = ReasonForm(request.POST, auto_id=f"c{comment_id}-hide-%s")
     return _comment_form_view(
@@ -939,7 +987,7 @@ def comment_hide(request: HttpRequest, comment_id: int) -> HttpResponse:
 
 
 @login_required
-@require_POST
+@_post
 def comment_restore(request: HttpRequest, comment_id: int) -> HttpResponse:
     form = NoteForm(request.POST, required=False, auto_id=f"c{comment_id}-restore-%s")
     return _comment_form_view(
@@ -953,7 +1001,7 @@ def comment_restore(request: HttpRequest, comment_id: int) -> HttpResponse:
 
 
 @login_required
-@require_POST
+@_post
 def comment_answer(request: HttpRequest, comment_id: int) -> HttpResponse:
     form = NoteForm(request.POST, auto_id=f"c{comment_id}-answer-%s")
     return _comment_form_view(
@@ -967,7 +1015,7 @@ def comment_answer(request: HttpRequest, comment_id: int) -> HttpResponse:
 
 
 @login_required
-@require_POST
+@_post
 def comment_request_restore(request: HttpRequest, comment_id: int) -> HttpResponse:
     form = NoteForm(request.POST, required=False, auto_id=f"c{comment_id}-request-%s")
     return _comment_form_view(
@@ -981,7 +1029,7 @@ def comment_request_restore(request: HttpRequest, comment_id: int) -> HttpRespon
 
 
 @login_required
-@require_POST
+@_post
 def comment_react(request: HttpRequest, comment_id: int) -> HttpResponse:
     target = _comment_target(request, comment_id)
     if isinstance(target, HttpResponse):
@@ -1020,7 +1068,12 @@ def proposal_diff(request: HttpRequest, proposal_id: int) -> HttpResponse:
     }
     form = CompareForm(raw, versions=numbers, auto_id="compare-%s")
     bad = {k: v for k, v in raw.items() if not v.strip().isdigit()}
-    context: dict[str, Any] = {"proposal": proposal, "form": form, "assembly": proposal.assembly}
+    context: dict[str, Any] = {
+        "proposal": proposal,
+        "form": form,
+        "assembly": proposal.assembly,
+        "diff": None,
+    }
     if bad:
         for key in bad:
             form.add_error(key, _("Enter a version number."))
@@ -1056,13 +1109,17 @@ def live_strings() -> dict[str, Any]:
         "none": _("No comments yet."),
         "read": _("Read the whole discussion and comment"),
         "reply": _("reply"),
-        "hidden_to_you": _("You cannot read this proposal."),
+        "members_only": _("Its discussion is for the members of the assembly."),
         "kinds": {value: str(label) for value, label in CommentKind.choices},
     }
 
 
-def _live_comment(c: dict[str, Any]) -> dict[str, Any]:
-    return {k: c[k] for k in ("id", "parent", "author_name", "kind", "html", "created_at")}
+def _live_comment(c: dict[str, Any], kinds: dict[str, str]) -> dict[str, Any]:
+    """A comment as ``proposal.comment_added`` has it (the fields live.js reads), labelled."""
+    return {
+        **{k: c[k] for k in ("id", "parent", "author_name", "kind", "html", "created_at")},
+        "kind_label": kinds.get(c["kind"], c["kind"]),
+    }
 
 
 def live_panel(state: dict[str, Any], user: Any) -> dict[str, Any]:
@@ -1085,6 +1142,6 @@ def live_panel(state: dict[str, Any], user: Any) -> dict[str, Any]:
     flat = sorted((c for c in flat if not c["hidden"]), key=lambda c: (c["created_at"], c["id"]))
     panel["proposal"]["readable"] = True
     panel["proposal"]["url"] = selectors.proposal_url(proposal)
-    panel["comments"] = [_live_comment(c) for c in flat[-LIVE_COMMENTS:]]
+    kinds = {value: str(label) for value, label in CommentKind.choices}
+    panel["comments"] = [_live_comment(c, kinds) for c in flat[-LIVE_COMMENTS:]]
     return panel
-

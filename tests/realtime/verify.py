@@ -71,6 +71,11 @@ def apply_event(state: dict[str, Any], frame: dict[str, Any]) -> dict[str, Any]:
         assert seq is None, "presence is a derived snapshot"
         state["present"] = data["present"]
         state["people"] = data["people"]
+    elif event == "proposal.comment_added":
+        # The snapshot holds no comments: a client shows it beside the state, which only
+        # moves on by its seq.
+        assert seq is not None, "a new comment is a persistent change and carries a seq"
+        assert data["comment"]["proposal"] == data["proposal"]
     elif event.startswith("decision."):
         _apply_decision_event(state, event, seq, data)
     else:

@@ -28,6 +28,7 @@ from assembly.models import (
     WorkingGroup,
     WorkingGroupMembership,
 )
+from proposals.demo import seed_proposals
 from proposals.models import Proposal
 from voting.domain import parse_policy
 from voting.models import Alternative, Decision, Round, Stance
@@ -127,24 +128,9 @@ def seed() -> None:
         for key in keys:
             WorkingGroupMembership.objects.create(group=groups[key], user=users[username])
 
-    water = Proposal.objects.create(
-        assembly=assembly,
-        title="Su kesintilerine karşı mahalle dayanışma protokolü",
-        text=(
-            "Planlı ya da plansız su kesintisi 24 saati geçtiğinde mahalle temsilcileri "
-            "İZSU'ya ortak dilekçe verir; yaşlı ve hasta hemşerilere su taşıma listesi açılır."
-        ),
-        created_by=users["mehmet"],
-    )
-    eviction = Proposal.objects.create(
-        assembly=assembly,
-        title="Tahliye tehdidi altındaki hanelere destek protokolü",
-        text=(
-            "Tahliye tebligatı alan her haneye 48 saat içinde iki gönüllü ve bir avukat "
-            "eşlik eder; hane onay verirse durum meclise bildirilir."
-        ),
-        created_by=users["ayse"],
-    )
+    # Proposals with versions, amendments and a discussion, written through the services.
+    proposals = seed_proposals(users, assembly, groups)
+    water, eviction, archive = proposals["water"], proposals["eviction"], proposals["archive"]
 
     # A past session: facilitation history that the rotation looks at.
     past = Session.objects.create(
@@ -206,7 +192,7 @@ def seed() -> None:
                 minutes_budget=budget,
                 status=status,
                 minutes=minutes,
-                proposal=water if position == 2 else eviction if position == 3 else None,
+                proposal={2: water, 3: eviction, 4: archive}.get(position),
                 opened_at=now - timedelta(minutes=15) if status == AgendaStatus.OPEN else None,
             )
         )

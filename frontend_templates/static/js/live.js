@@ -18,6 +18,8 @@ const dirty = new WeakSet(); // text typed and not sent yet: never overwritten f
 
 // --- DOM: build fresh, then patch the page in place -------------------------------------
 
+const PROPOSALS = JSON.parse(document.getElementById('agenda-proposals')?.textContent || '[]');
+
 function h(tag, attrs, ...kids) {
   const el = document.createElement(tag);
   for (const k in attrs) if (attrs[k] != null && attrs[k] !== false) el.setAttribute(k, attrs[k] === true ? '' : attrs[k]);
@@ -161,6 +163,9 @@ function vAgenda(s) {
     f && form(AGENDA, { class: 'agenda-op agenda-add', id: 'agenda-add' }, hid('op', 'add'),
       field('agenda-title', S.title, { name: 'title', type: 'text', maxlength: 200, required: true }),
       field('agenda-budget', S.budget_label, { name: 'minutes_budget', type: 'number', inputmode: 'numeric', min: 1, max: 600, value: 15, required: true }),
+      PROPOSALS.length > 0 && h('div', { class: 'field' }, h('label', { for: 'agenda-proposal' }, S.proposal),
+        h('select', { id: 'agenda-proposal', name: 'proposal' }, h('option', { value: '' }, '—'),
+          PROPOSALS.map(([pk, title, ready]) => h('option', { value: pk }, ready ? `${title} (${S.ready})` : title)))),
       btn(S.add_item)));
 }
 
@@ -206,6 +211,61 @@ function vTasks(s) {
     you.participant && s.session.status !== 'closed' && h('div', { class: 'button-row' },
       !s.facilitators.includes(you.member) && cmd('task.volunteer', { task: 'facilitator' }, S.volunteer_facilitator),
       !s.note_takers.includes(you.member) && cmd('task.volunteer', { task: 'note_taker' }, S.volunteer_note_taker)));
+}
+
+// --- The proposal on the agenda: its latest comments (proposal.comment_added) ---------------
+
+const PL = json('live-proposal'); // { proposal: {id, title, readable, url} | null, comments, strings }
+const PS = PL.strings;
+const LIVE_COMMENTS = 8;
+const at = (u, id) => u.replace('/0/', `/${id}/`);
+let pc = { id: PL.proposal?.id ?? null, readable: !!PL.proposal?.readable, comments: PL.comments };
+const byTime = (a, b) => (a.created_at < b.created_at ? -1 : a.created_at > b.created_at ? 1 : a.id - b.id);
+// The latest visible comments and replies, oldest first, each once.
+const latest = (...lists) => [...new Map(lists.flat().filter((c) => !c.hidden).map((c) => [c.id, c])).values()]
+  .sort(byTime).slice(-LIVE_COMMENTS);
+const agendaProposal = (s) => s.agenda.find((i) => i.id === s.current_item)?.proposal || null;
+
+// Another item opened: fetch the discussion of its proposal (404 when the person may not read it).
+function syncProposal(s) {
+  const id = agendaProposal(s)?.id ?? null;
+  if (id === pc.id) return;
+  pc = { id, readable: false, loading: id != null, comments: [] };
+  if (id == null) return;
+  fetch(at(live.dataset.proposalCommentsUrl, id), { credentials: 'same-origin', headers: { Accept: 'application/json' } })
+    .then((r) => (r.ok ? r.json() : null), () => null)
+    .then((j) => {
+      if (pc.id !== id) return;
+      pc.loading = false;
+      if (!j) return render();
+      pc.readable = true;
+      pc.comments = latest(j.results.flatMap((c) => [c, ...(c.replies || [])]), pc.comments);
+      render();
+    });
+}
+
+// The comment's HTML is sanitised by the server (proposals.rendering); a <template> parses it inert.
+function html(markup) {
+  const t = document.createElement('template');
+  t.innerHTML = markup || '';
+  return [...t.content.childNodes];
+}
+
+function vProposal(s) {
+  const p = agendaProposal(s);
+  if (!p) return null;
+  const url = at(live.dataset.proposalUrl, p.id), list = pc.readable ? pc.comments : [];
+  return panel('proposal', PS.heading,
+    h('p', { class: 'proposal-title' }, pc.readable ? h('a', { href: url, lang: 'tr' }, p.title) : h('span', { lang: 'tr' }, p.title)),
+    pc.readable ? [
+      h('h3', { id: 'proposal-comments-heading' }, PS.comments),
+      h('ol', { id: 'proposal-comments', class: 'live-comments', 'aria-live': 'polite', 'aria-labelledby': 'proposal-comments-heading' },
+        list.map((c) => h('li', { 'data-key': 'pc' + c.id },
+          h('p', { class: 'meta' }, h('strong', {}, c.author_name || '?'), ' · ' + (PS.kinds[c.kind] || c.kind) + (c.parent ? ' · ' + PS.reply : '')),
+          h('div', { class: 'comment__body', lang: 'tr' }, html(c.html))))),
+      h('p', { id: 'proposal-comments-empty', class: 'meta', hidden: list.length > 0 }, PS.none),
+      h('p', {}, h('a', { href: url + '#discussion' }, PS.read)),
+    ] : !pc.loading && h('p', { class: 'meta' }, PS.members_only));
 }
 
 // --- Decisions (CONTRACT.md §3, §4) ---------------------------------------------------------
@@ -340,11 +400,12 @@ const view = (s) => h('div', {},
   h('div', { id: 'live-error', 'data-keep': '' }),
   h('div', { class: 'live-grid' },
     h('div', { class: 'live-col' }, vFloor(s), vConsole(s), vQueue(s)),
-    h('div', { class: 'live-col' }, vDecisions(s), vAgenda(s), vMinutes(s)),
+    h('div', { class: 'live-col' }, vDecisions(s), vProposal(s), vAgenda(s), vMinutes(s)),
     h('div', { class: 'live-col' }, vPresent(s), vTotals(s), vTasks(s))));
 
 let built = false;
 function render() {
+  syncProposal(state);
   patch(() => {
     const next = view(state);
     if (built) return morphKids(live, next);
@@ -429,6 +490,8 @@ const H = {
     ex(d.decision).url = d.url;
     say(x.title + ': ' + fmt(D.recorded, { ref: d.ref }));
   },
+  // Seq'd, but the state holds no comments: only this panel changes.
+  'proposal.comment_added': (d) => void (d.proposal === pc.id && (pc.comments = latest(pc.comments, [d.comment]))),
   'session.tasks_changed': (d) => {
     const y = state.you;
     state.facilitators = d.facilitators;
