@@ -1,0 +1,1 @@
+"""Ortak's benchmark suite: ``python -m bench <scenario>`` (see docs/benchmarks.md)."""

@@ -1,0 +1,235 @@
+"""``python -m bench <scenario> [flags]``: run one scenario on Ortak and on the floor.
+
+Prints both servers' figures, the ratios and the targets, the machine and the
+exact command, and writes the whole result as JSON under ``var/bench/``.
+``make bench SCENARIO="s3 --members 500"`` passes flags through.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import json
+import os
+import shlex
+import signal
+import sys
+import threading
+import time
+import traceback
+from collections.abc import Coroutine, Iterator
+from pathlib import Path
+from typing import Any
+
+from bench import profile as profiling
+from bench.scenarios import COMPARE, DEFAULTS, RUNNERS, Options, _fmt
+from bench.servers import ROOT, Target, floor_server, machine_info, new_workdir, ortak_server
+
+TITLES = {
+    "s1": "S1 idle",
+    "s2": "S2 join storm",
+    "s3": "S3 vote storm",
+    "s4": "S4 fan-out",
+    "s5": "S5 mixed soak",
+}
+
+
+def parse(argv: list[str]) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
+    parser.add_argument("scenario", choices=sorted(RUNNERS))
+    parser.add_argument("--members", type=int, help="members (sockets); default per scenario")
+    parser.add_argument("--rate", type=float, help="stances (or tally updates) per second")
+    parser.add_argument("--seconds", type=float, help="duration of the measured phase")
+    parser.add_argument(
+        "--join-rate",
+        type=float,
+        help=(
+            "S2: sockets opened per second (0: all at once; default 2000); other scenarios:"
+            " open-loop join at this rate instead of the closed-loop set-up join"
+        ),
+    )
+    parser.add_argument(
+        "--join-concurrency",
+        type=int,
+        default=10,
+        help="set-up join (S1, S3-S5): handshakes in flight at once",
+    )
+    parser.add_argument("--observers", type=int, default=200, help="S5: sockets that record")
+    parser.add_argument("--procs", type=int, default=1, help="Daphne processes (Redis fans out)")
+    parser.add_argument("--backend", choices=("postgres", "embedded"), default="postgres")
+    parser.add_argument("--targets", default="ortak,floor", help="comma list: ortak,floor")
+    parser.add_argument("--timeout", type=float, help="hard limit per server, seconds")
+    parser.add_argument(
+        "--profile", action="store_true", help="sample Ortak's Daphne processes with py-spy"
+    )
+    parser.add_argument("--out", type=Path, help="JSON result file (default under var/bench/)")
+    return parser.parse_args(argv)
+
+
+def options(args: argparse.Namespace) -> Options:
+    d = DEFAULTS[args.scenario]
+    seconds = float(args.seconds if args.seconds is not None else d["seconds"])
+    join_rate = d["join_rate"] if args.join_rate is None else (args.join_rate or None)
+    timeout = args.timeout or seconds + 900 + 0.25 * int(args.members or d["members"])
+    return Options(
+        scenario=args.scenario,
+        members=int(args.members or d["members"]),
+        rate=float(args.rate or d["rate"]),
+        seconds=seconds,
+        join_rate=join_rate,
+        join_concurrency=args.join_concurrency,
+        observers=args.observers,
+        procs=args.procs,
+        backend=args.backend,
+        timeout=float(timeout),
+    )
+
+
+@contextlib.contextmanager
+def server(name: str, opts: Options, workdir: Path) -> Iterator[Target]:
+    if name == "floor":
+        with floor_server(opts.members, workdir) as target:
+            yield target
+    elif name == "ortak":
+        with ortak_server(
+            opts.members,
+            workdir,
+            procs=opts.procs,
+            backend=opts.backend,
+            agenda=opts.scenario == "s5",
+        ) as target:
+            yield target
+    else:
+        raise ValueError(f"unknown target {name!r}")
+
+
+async def bounded(coro: Coroutine[Any, Any, dict[str, Any]], seconds: float) -> dict[str, Any]:
+    async with asyncio.timeout(seconds):
+        return await coro
+
+
+def run_target(name: str, opts: Options, workdir: Path, profile: bool) -> dict[str, Any]:
+    started = time.monotonic()
+    profilers: list[tuple[Path, Any]] = []
+    try:
+        with server(name, opts, workdir) as target:
+            print(f"[{name}] up on {target.ports} (setup {target.setup_seconds})", flush=True)
+            if profile and name == "ortak":
+
+                def hook(start: bool, target: Target = target) -> None:
+                    if start and not profilers:
+                        for pid in target.pids:
+                            out = workdir / f"profile-{name}-{pid}.txt"
+                            profilers.append((out, profiling.start(pid, out)))
+                    elif not start:
+                        for _out, proc in profilers:
+                            profiling.stop(proc)
+
+                target.on_measure.append(hook)
+            try:
+                result = asyncio.run(bounded(RUNNERS[opts.scenario](target, opts), opts.timeout))
+            finally:
+                for _out, proc in profilers:
+                    profiling.stop(proc)
+            result["setup_seconds"] = target.setup_seconds
+            result["server"] = {"ports": target.ports, "pids": target.pids}
+            result["profiles"] = [str(out) for out, _ in profilers if out.exists()]
+    except Exception as exc:
+        traceback.print_exc()
+        result = {"error": f"{type(exc).__name__}: {exc}"[:2000]}
+    result["wall_seconds"] = time.monotonic() - started
+    return result
+
+
+def table(rows: list[dict[str, Any]]) -> str:
+    head = "| metric | Ortak | floor | ratio | target | met |\n|---|---:|---:|---:|---|---|"
+    lines = [head]
+    for row in rows:
+        ratio = f"{row['ratio']:.1f}×" if isinstance(row["ratio"], int | float) else "–"
+        met = {True: "yes", False: "**no**", None: "–"}[row["met"]]
+        lines.append(
+            f"| {row['metric']} | {_fmt(row['ortak'])} | {_fmt(row['floor'])} | {ratio} "
+            f"| {row['target'] or ''} | {met} |"
+        )
+    return "\n".join(lines)
+
+
+def _watchdog(seconds: float) -> None:
+    """Last resort if something blocks outside asyncio: SIGTERM ourselves (finally blocks
+    run), then exit hard. Servers also die with us (parent-death signal)."""
+
+    def fire() -> None:
+        os.kill(os.getpid(), signal.SIGTERM)
+        time.sleep(60)
+        os._exit(3)
+
+    timer = threading.Timer(seconds, fire)
+    timer.daemon = True
+    timer.start()
+
+
+def _on_term(signum: int, frame: Any) -> None:
+    raise SystemExit(f"stopped by signal {signum}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    args = parse(argv)
+    opts = options(args)
+    targets = [t.strip() for t in args.targets.split(",") if t.strip()]
+    signal.signal(signal.SIGTERM, _on_term)
+    _watchdog(len(targets) * (opts.timeout + 900))
+    command = "python -m bench " + shlex.join(argv)
+    machine = machine_info()
+    date = time.strftime("%Y-%m-%d %H:%M:%S %z")
+    workdir = new_workdir()
+    print(f"# {TITLES[opts.scenario]}  ({date})")
+    print(f"command: (cd {ROOT} && .venv/bin/{command})")
+    print(f"machine: {json.dumps(machine, ensure_ascii=False)}")
+    print(f"options: {json.dumps(opts.__dict__)}", flush=True)
+    results: dict[str, Any] = {}
+    for name in targets:
+        results[name] = run_target(name, opts, workdir, args.profile)
+        print(f"[{name}] done in {results[name]['wall_seconds']:.0f}s", flush=True)
+    for fixture in workdir.glob("fixture-*.json"):  # session cookies: not kept
+        fixture.unlink()
+    rows: list[dict[str, Any]] = []
+    ortak = results.get("ortak")
+    floor = results.get("floor")
+    base = ortak if ortak and "error" not in ortak else floor
+    if base and "error" not in base:
+        other = floor if base is ortak and floor and "error" not in floor else None
+        rows = COMPARE[opts.scenario](base, other)
+        if base is floor:  # only the floor ran: show it in the first column
+            for row in rows:
+                row["floor"], row["ortak"] = row["ortak"], None
+                row["ratio"] = row["met"] = None
+    out = {
+        "scenario": opts.scenario,
+        "title": TITLES[opts.scenario],
+        "date": date,
+        "command": command,
+        "machine": machine,
+        "options": opts.__dict__,
+        "workdir": str(workdir),
+        "rows": rows,
+        "results": results,
+    }
+    path = (
+        args.out
+        or ROOT / "var" / "bench" / f"{opts.scenario}-{time.strftime('%Y%m%d-%H%M%S')}.json"
+    )
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(out, indent=1, ensure_ascii=False, default=str), encoding="utf-8")
+    print()
+    print(table(rows) if rows else "no figures: " + json.dumps(results)[:2000])
+    for name, result in results.items():
+        if "error" in result:
+            print(f"[{name}] ERROR: {result['error']}")
+    for result in results.values():
+        for profile in result.get("profiles", []):
+            print()
+            print(profiling.summarize(Path(profile)))
+    print(f"\nresult: {path}")
+    return 0 if all("error" not in r for r in results.values()) else 1
