@@ -25,10 +25,11 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from assembly.models import Assembly, Membership, Role, WorkingGroup
+from config.api import ServiceErrorsMixin
 from proposals import domain, permissions, selectors, services
 from proposals import serializers as s
 from proposals.models import Amendment, CoAuthor, Comment, Proposal
-from realtime.errors import Forbidden, Invalid, ServiceError
+from realtime.errors import Forbidden, Invalid
 
 TAG = ["proposals"]
 
@@ -45,20 +46,8 @@ def _errors(*codes: int) -> dict[int, OpenApiResponse]:
     }
 
 
-def error_response(exc: ServiceError) -> Response:
-    body: dict[str, Any] = {"detail": str(exc.message)}
-    for field, message in exc.fields.items():
-        body[field] = [str(message)] if isinstance(message, str) else message
-    return Response(body, status=exc.http_status)
-
-
-class ProposalsView(APIView):
+class ProposalsView(ServiceErrorsMixin, APIView):
     """Maps service errors to DRF-style JSON errors."""
-
-    def handle_exception(self, exc: Exception) -> Response:
-        if isinstance(exc, ServiceError):
-            return error_response(exc)
-        return super().handle_exception(exc)
 
     def valid(self, serializer_class: type[drf.Serializer[Any]]) -> dict[str, Any]:
         serializer = serializer_class(data=self.request.data)

@@ -13,7 +13,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from realtime.errors import ServiceError
+from config.api import ServiceErrorsMixin
 from voting import permissions, selectors, services
 from voting.serializers import RecordSerializer
 
@@ -72,15 +72,7 @@ class RecordBody(drf.Serializer[Any]):
     supersedes = drf.CharField(required=False, allow_blank=True, max_length=20)
 
 
-class DecisionAPIView(APIView):
-    def handle_exception(self, exc: Exception) -> Response:
-        if isinstance(exc, ServiceError):
-            body: dict[str, Any] = {"detail": str(exc.message)}
-            for field, message in exc.fields.items():
-                body[field] = [str(message)] if isinstance(message, str) else message
-            return Response(body, status=exc.http_status)
-        return super().handle_exception(exc)
-
+class DecisionAPIView(ServiceErrorsMixin, APIView):
     def body(self, serializer_class: type[drf.Serializer[Any]]) -> dict[str, Any]:
         serializer = serializer_class(data=self.request.data)
         serializer.is_valid(raise_exception=True)
