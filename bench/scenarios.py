@@ -154,6 +154,9 @@ async def _join(
     summary["server_cpu_ms_per_join"] = (
         1000 * summary["window"]["server_cpu_s"] / joined if joined else None
     )
+    summary["server_cpu_ms_per_socket_tried"] = (
+        1000 * summary["window"]["server_cpu_s"] / len(clients) if clients else None
+    )
     summary["rss_kib_after_join"] = ProcWatch(target.pids).rss_kib()
     return clients, summary
 
@@ -252,6 +255,7 @@ def compare_s2(o: dict[str, Any], f: dict[str, Any] | None) -> list[Row]:
         _row("connect→snapshot p99 (s)", o, f, "join.connect_to_snapshot.p99", target=2.0),
         _row("connect→snapshot max (s)", o, f, "join.connect_to_snapshot.max"),
         _row("server CPU per join (ms)", o, f, "join.server_cpu_ms_per_join"),
+        _row("server CPU per socket tried (ms)", o, f, "join.server_cpu_ms_per_socket_tried"),
     ]
 
 
