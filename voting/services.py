@@ -50,11 +50,31 @@ def proposals_services() -> Any:
 # --- Creating -----------------------------------------------------------------------------
 
 
+def _policy_message(message: str) -> str:
+    """The pure core words its policy errors in English; say them in the reader's language."""
+    if message.startswith("write shares"):
+        return _('Write shares as text, such as "3/4".')
+    if message.startswith("not a fraction"):
+        return _('Write a share such as "3/4".')
+    if message.startswith("must be between 0 and 1"):
+        return _("A share is between 0 and 1.")
+    if message.startswith("unknown"):
+        return _("Unknown policy field.")
+    if message.startswith("must be true or false"):
+        return _("Choose true or false.")
+    if message.startswith("must be a whole number"):
+        return _("Enter a whole number from 0 to 1000.")
+    if message.startswith("fallback_after_rounds and fallback_share"):
+        return _("The fallback needs both a number of rounds and a share.")
+    return _("Not a valid value.")
+
+
 def _policy(raw: dict[str, Any] | None) -> domain.Policy:
     try:
         return domain.parse_policy(raw)
     except domain.PolicyError as exc:
-        raise Invalid(_("The policy is not valid."), {"policy": exc.fields}) from None
+        fields = {key: _policy_message(message) for key, message in exc.fields.items()}
+        raise Invalid(_("The policy is not valid."), {"policy": fields}) from None
 
 
 @transaction.atomic
