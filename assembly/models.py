@@ -31,9 +31,17 @@ class User(AbstractUser):
         verbose_name = _("person")
         verbose_name_plural = _("people")
 
+    #: The columns :meth:`name_from` needs, for reads that skip model instances.
+    NAME_FIELDS = ("display_name", "first_name", "last_name", "username")
+
     @property
     def public_name(self) -> str:
-        return self.display_name or self.get_full_name() or self.username
+        return self.name_from(self.display_name, self.first_name, self.last_name, self.username)
+
+    @staticmethod
+    def name_from(display_name: str, first_name: str, last_name: str, username: str) -> str:
+        """The name shown to others: the display name, else the full name, else the login."""
+        return display_name or f"{first_name} {last_name}".strip() or username
 
 
 class Assembly(models.Model):

@@ -71,6 +71,11 @@ def can_view_session(user: Any, session: Session) -> bool:
     return membership_role(user, session.assembly_id) is not None
 
 
+def may_view_session(visibility: str, role: str | None) -> bool:
+    """:func:`can_view_session` for a reader whose role is already known."""
+    return visibility == Visibility.PUBLIC or role is not None
+
+
 def get_session_for_user(user: Any, session_id: int) -> Session:
     session = Session.objects.select_related("assembly").filter(pk=session_id).first()
     if session is None or not can_view_session(user, session):

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from django.db import connection
 from django.db.models import Count, Max, Q
 from django.utils import timezone
 
@@ -121,15 +122,20 @@ def queue_state(session: Session) -> dict[str, Any]:
 
 
 def presence(session_id: int) -> dict[str, Any]:
+    """Who is present, in check-in order, with their names: one query, no model instances
+    (this runs for every snapshot, and an assembly may have thousands present)."""
     rows = (
         Attendance.objects.filter(session_id=session_id)
-        .select_related("member")
         .order_by("checked_in_at", "member_id")
+        .values_list("member_id", *(f"member__{name}" for name in User.NAME_FIELDS))
     )
-    return {
-        "present": [row.member_id for row in rows],
-        "people": {str(row.member_id): row.member.public_name for row in rows},
-    }
+    name_from = User.name_from
+    present: list[int] = []
+    people: dict[str, str] = {}
+    for member_id, *names in rows:
+        present.append(member_id)
+        people[str(member_id)] = name_from(*names)
+    return {"present": present, "people": people}
 
 
 def tasks(session_id: int) -> dict[str, list[int]]:
@@ -172,9 +178,57 @@ def decisions_in_progress(assembly: Assembly, user: Any) -> list[Any]:
     return in_progress(assembly.pk, user)
 
 
+#: The account fields a live socket needs (names, language, the checks of a login), in
+#: the model's order, as ``Model.from_db`` expects them.
+READER_FIELDS = tuple(
+    f.attname
+    for f in User._meta.concrete_fields
+    if f.attname
+    in {"id", "password", "is_active", "is_staff", "is_superuser", "language", *User.NAME_FIELDS}
+)
+
+
+def reader(session_id: int, user_id: int | None) -> tuple[str, str | None, User | None] | None:
+    """For a socket joining a session, in one statement: the session's visibility, the
+    reader's role in its assembly (None: not a member) and the reader's account (None:
+    no such account). None when there is no such session.
+
+    Hand-written SQL: thousands of sockets may join within a second, and the ORM's
+    compile-and-build cost was most of a join's.
+    """
+    q = connection.ops.quote_name
+    columns = ", ".join(f"u.{q(name)}" for name in READER_FIELDS)
+    sql = (
+        f"SELECT s.{q('visibility')}, m.{q('role')}, {columns} "  # noqa: S608
+        f"FROM {q(Session._meta.db_table)} s "
+        f"LEFT JOIN {q(User._meta.db_table)} u ON u.{q('id')} = %s "
+        f"LEFT JOIN {q(Membership._meta.db_table)} m "
+        f"ON m.{q('assembly_id')} = s.{q('assembly_id')} AND m.{q('user_id')} = u.{q('id')} "
+        f"WHERE s.{q('id')} = %s"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [user_id, session_id])
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    visibility, role, *values = row
+    user = None
+    if values[0] is not None:
+        values = [
+            bool(v) if name.startswith("is_") else v
+            for name, v in zip(READER_FIELDS, values, strict=True)
+        ]
+        # The other fields are deferred: Django loads them if anything asks.
+        user = User.from_db(connection.alias, list(READER_FIELDS), values)
+    return visibility, role, user
+
+
+def session_by_id(session_id: int) -> Session | None:
+    return Session.objects.select_related("assembly").filter(pk=session_id).first()
+
+
 def session_state(session: Session, user: Any = None) -> dict[str, Any]:
     """The whole state of a live session: the first socket frame and the resync body."""
-    task_ids = tasks(session.pk)
     user_id = int(user.pk) if user is not None and user.is_authenticated else None
     role = None
     if user_id is not None:
@@ -183,7 +237,26 @@ def session_state(session: Session, user: Any = None) -> dict[str, Any]:
             .values_list("role", flat=True)
             .first()
         )
+    state = shared_state(session)
+    state["you"] = you_state(state, user_id, role)
+    return state
+
+
+def you_state(shared: dict[str, Any], user_id: int | None, role: str | None) -> dict[str, Any]:
+    """The reader's own part of the state, from the shared part and their membership role."""
     is_participant = role == Role.MEMBER
+    return {
+        "member": user_id if role is not None else None,
+        "participant": is_participant,
+        "facilitator": is_participant and user_id in shared["facilitators"],
+        "note_taker": is_participant
+        and (user_id in shared["note_takers"] or user_id in shared["facilitators"]),
+    }
+
+
+def shared_state(session: Session) -> dict[str, Any]:
+    """Everything of :func:`session_state` but ``you``: the same for every reader, so a
+    server may build it once and share it between the sockets that join."""
     return {
         "seq": session.seq,
         "session": {
@@ -204,15 +277,8 @@ def session_state(session: Session, user: Any = None) -> dict[str, Any]:
         "current_item": session.current_item_id,
         "queue": queue_state(session),
         **presence(session.pk),
-        **task_ids,
+        **tasks(session.pk),
         "decisions": decisions_for_session(session.pk),
-        "you": {
-            "member": user_id if role is not None else None,
-            "participant": is_participant,
-            "facilitator": is_participant and user_id in task_ids["facilitators"],
-            "note_taker": is_participant
-            and (user_id in task_ids["note_takers"] or user_id in task_ids["facilitators"]),
-        },
     }
 
 
