@@ -18,7 +18,7 @@ run: $(STAMP)
 	@DEBUG=$${DEBUG:-true} $(BIN)/python manage.py migrate --no-input -v 0
 	@DEBUG=$${DEBUG:-true} $(BIN)/python manage.py seed_demo --if-empty
 	@echo "Ortak: http://127.0.0.1:$(PORT)/"
-	@DEBUG=$${DEBUG:-true} $(BIN)/daphne -e tcp:port=$(PORT):interface=127.0.0.1:backlog=1024 \
+	@DEBUG=$${DEBUG:-true} $(BIN)/python -m realtime.server -e tcp:port=$(PORT):interface=127.0.0.1:backlog=1024 \
 		--websocket-max-message-size 1048576 config.asgi:application
 
 test: $(STAMP)

@@ -238,9 +238,10 @@ def _manage(env: dict[str, str], *args: str, timeout: float = 600) -> str:
 
 
 def _daphne_cmd(port: int) -> list[str]:
-    daphne = str(Path(sys.executable).parent / "daphne")
     return [
-        daphne,
+        sys.executable,
+        "-m",
+        "realtime.server",
         "--websocket-max-message-size",
         "1048576",
         "-e",

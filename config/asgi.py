@@ -1,12 +1,17 @@
-"""ASGI entry point: HTTP through Django, WebSockets through the one session consumer."""
+"""ASGI entry point: HTTP through Django, WebSockets through the one session consumer.
+
+The socket's user is resolved by the consumer itself, on its database threads, together
+with the session and the membership (one job per join), rather than by Channels'
+``AuthMiddleware`` on the single shared ORM thread.
+"""
 
 import os
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
-from channels.auth import AuthMiddlewareStack
 from channels.routing import ProtocolTypeRouter, URLRouter
 from channels.security.websocket import AllowedHostsOriginValidator
+from channels.sessions import SessionMiddlewareStack
 from django.core.asgi import get_asgi_application
 
 django_asgi_app = get_asgi_application()
@@ -19,7 +24,7 @@ application = with_deadlines(
         {
             "http": django_asgi_app,
             "websocket": AllowedHostsOriginValidator(
-                AuthMiddlewareStack(URLRouter(websocket_urlpatterns))
+                SessionMiddlewareStack(URLRouter(websocket_urlpatterns))
             ),
         }
     )

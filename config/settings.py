@@ -184,6 +184,10 @@ ORTAK_WS_RATE_PER_SECOND = env_int("ORTAK_WS_RATE_PER_SECOND", 10, minimum=1)
 ORTAK_WS_RATE_BURST = env_int("ORTAK_WS_RATE_BURST", 30, minimum=1)
 ORTAK_WS_MEMBER_RATE_PER_SECOND = env_int("ORTAK_WS_MEMBER_RATE_PER_SECOND", 20, minimum=1)
 ORTAK_COALESCE_SECONDS = 0.1
+#: Database threads per process for live sockets' joins and commands (SQLite: 1).
+ORTAK_DB_THREADS = env_int("ORTAK_DB_THREADS", 4, minimum=1)
+#: A session's shared snapshot is rebuilt at least this often, even with no frame.
+ORTAK_SNAPSHOT_MAX_AGE = 2.0
 #: Each server process closes rounds at their deadline (voting/scheduler.py).
 ORTAK_SCHEDULER = env_bool("ORTAK_SCHEDULER", True)
 

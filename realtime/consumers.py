@@ -1,7 +1,8 @@
-"""The one WebSocket consumer: authenticate, snapshot, relay commands, fan out frames.
+"""The one WebSocket consumer: authenticate, snapshot, relay commands.
 
-It holds no rules. Commands are validated by :mod:`realtime.protocol` and run
-by the owning app's services; frames from the group are written as they are.
+It holds no rules. Commands are validated by :mod:`realtime.protocol` and run by
+the owning app's services on a database thread (:mod:`realtime.dbpool`); frames
+for the session reach the socket through this process's :mod:`realtime.hub`.
 """
 
 from __future__ import annotations
@@ -10,62 +11,120 @@ import logging
 import time
 from typing import Any
 
-from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
+from django.contrib.auth.models import AnonymousUser
 from django.utils import translation
 from django.utils.translation import gettext as _
 
 from assembly import permissions, selectors
-from realtime import protocol
+from realtime import auth, dbpool, hub, protocol
 from realtime.errors import RateLimited, ServiceError
-from realtime.groups import session_group
-from realtime.ratelimit import TokenBucket, member_allows
+from realtime.ratelimit import TokenBucket, member_windows
 
 log = logging.getLogger(__name__)
 
 
-class SessionConsumer(AsyncWebsocketConsumer):
-    session_id: int
-    group: str
-    language: str
+def _shared_state(session_id: int) -> dict[str, Any] | None:
+    session = selectors.session_by_id(session_id)
+    return None if session is None else selectors.shared_state(session)
 
-    async def dispatch(self, message: dict[str, Any]) -> None:
-        # Broadcast frames touch no ORM: skip Channels' per-message thread hop.
-        if message["type"] == "frame":
-            await self.send(text_data=message["text"])
-            return
-        await super().dispatch(message)
+
+def _with_you(shared_text: str, seq: int, you: dict[str, Any]) -> str:
+    """The ``session.state`` frame: the shared state's text with the reader's ``you``
+    spliced in, so that the shared part is encoded once for every socket."""
+    you_text = protocol.encode(you)
+    return f'{{"event":"session.state","seq":{seq},"data":{shared_text[:-1]},"you":{you_text}}}}}'
+
+
+class SessionConsumer(AsyncWebsocketConsumer):
+    """One socket of a live session.
+
+    It has no channel-layer channel of its own (the alias names no layer): the hub
+    subscribes once per session and process, and writes each frame to the sockets.
+    """
+
+    channel_layer_alias = "ortak.hub-only"
+    session_id: int
+    language: str = settings.LANGUAGE_CODE
+    room: hub.Room | None = None
+    ready = False
 
     async def connect(self) -> None:
         self.session_id = int(self.scope["url_route"]["kwargs"]["session_id"])
-        self.group = session_group(self.session_id)
-        user = self.scope.get("user")
-        self.language = getattr(user, "language", "") or settings.LANGUAGE_CODE
         self.bucket = TokenBucket.full(
             settings.ORTAK_WS_RATE_PER_SECOND, settings.ORTAK_WS_RATE_BURST, time.monotonic()
         )
-        # Join first, then read the state: an event committed in between arrives
-        # after the snapshot with a seq the client already has, and is skipped.
-        await self.channel_layer.group_add(self.group, self.channel_name)
-        state = await database_sync_to_async(self._snapshot)(user)
-        if state is None:
-            await self.channel_layer.group_discard(self.group, self.channel_name)
+        self.pending: list[hub.Frame] = []
+        self.wire = self.scope.get("extensions", {}).get(hub.WIRE)
+        the_hub = hub.current()
+        # Register first, then read the state: a frame that arrives in between waits in
+        # ``pending`` and follows the snapshot (the client skips what it already has).
+        self.room = await the_hub.join(self.session_id, self)
+        try:
+            allowed, role = await dbpool.run(self._access)
+            if not allowed:
+                raise LookupError("no access")
+            session_id = self.session_id
+            snap = await the_hub.snapshot(self.room, lambda: _shared_state(session_id))
+        except LookupError:
+            await self._leave()
             await self.close()  # before accept: the handshake is refused with 403
             return
         await self.accept()
-        await self.send(text_data=protocol.frame("session.state", state["seq"], state))
+        you = selectors.you_state(snap.state, self._user_id(), role)
+        await self.send(text_data=_with_you(snap.text, snap.state["seq"], you))
+        self.ready = True
+        pending, self.pending = self.pending, []
+        for frame in pending:
+            await self.write_frame(frame)
 
-    def _snapshot(self, user: Any) -> dict[str, Any] | None:
-        try:
-            session = permissions.get_session_for_user(user, self.session_id)
-        except ServiceError:
-            return None
-        return selectors.session_state(session, user)
+    def _access(self) -> tuple[bool, str | None]:
+        """On a database thread: who this is (from the handshake's session cookie), whether
+        they may see the session, and their role in its assembly (None: not a member)."""
+        if "user" not in self.scope and auth.fast_path():
+            key = self.scope.get("cookies", {}).get(settings.SESSION_COOKIE_NAME)
+            claims = auth.claims(key)
+            row = selectors.reader(self.session_id, claims.user_id if claims else None)
+            if row is None:
+                return False, None
+            visibility, role, account = row
+            user: Any = account
+            if not auth.verify(account, claims):
+                user, role = AnonymousUser(), None
+            self.scope["user"] = user
+        else:
+            user = self.scope.get("user") or auth.generic_user(self.scope)
+            self.scope["user"] = user
+            session = selectors.session_by_id(self.session_id)
+            if session is None:
+                return False, None
+            visibility = session.visibility
+            role = permissions.membership_role(user, session.assembly_id)
+        self.language = getattr(user, "language", "") or settings.LANGUAGE_CODE
+        return permissions.may_view_session(visibility, role), role
+
+    def _user_id(self) -> int | None:
+        user = self.scope.get("user")
+        return int(user.pk) if getattr(user, "is_authenticated", False) else None
+
+    async def write_frame(self, frame: hub.Frame) -> None:
+        """Called by the hub with a frame for this socket's session."""
+        if not self.ready:
+            self.pending.append(frame)
+        elif self.wire is not None:
+            self.wire.send(frame.wire)
+        else:
+            await self.base_send(frame.message)
+
+    async def _leave(self) -> None:
+        room, self.room = self.room, None
+        self.ready = False
+        if room is not None:
+            await hub.current().leave(room.session_id, self)
 
     async def disconnect(self, code: int) -> None:
-        if hasattr(self, "group"):
-            await self.channel_layer.group_discard(self.group, self.channel_name)
+        await self._leave()
 
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
         with translation.override(self.language):
@@ -88,19 +147,19 @@ class SessionConsumer(AsyncWebsocketConsumer):
         except ServiceError as exc:
             await self._error(frame_id, self._rate_limited() if limited else exc)
             return
-        reply = await database_sync_to_async(self._run)(command, inbound.id, data)
+        member = self._user_id()
+        if member is not None and not member_windows.allows(
+            member, settings.ORTAK_WS_MEMBER_RATE_PER_SECOND, time.monotonic()
+        ):
+            await self._error(frame_id, self._rate_limited())
+            return
+        reply = await dbpool.run(self._run, command, inbound.id, data)
         await self.send(text_data=reply)
 
     def _run(self, command: protocol.Command, frame_id: str, data: dict[str, Any]) -> str:
-        """Run one command in the worker thread; every outcome becomes one reply."""
-        user = self.scope.get("user")
-        ctx = protocol.CommandContext(user=user, session_id=self.session_id)
+        """Run one command on a database thread; every outcome becomes one reply."""
+        ctx = protocol.CommandContext(user=self.scope.get("user"), session_id=self.session_id)
         with translation.override(self.language):
-            if getattr(user, "is_authenticated", False) and not member_allows(
-                user.pk, settings.ORTAK_WS_MEMBER_RATE_PER_SECOND, time.time()
-            ):
-                exc = self._rate_limited()
-                return protocol.reply_error(frame_id, exc.code, str(exc.message))
             try:
                 result = command.handler(ctx, data)
             except ServiceError as exc:

@@ -16,11 +16,11 @@ from collections.abc import Callable
 from typing import Any
 
 from asgiref.sync import SyncToAsync, async_to_sync
-from channels.db import database_sync_to_async
 from channels.layers import get_channel_layer
 from django.conf import settings
-from django.db import close_old_connections, transaction
+from django.db import transaction
 
+from realtime import dbpool
 from realtime.groups import session_group
 from realtime.protocol import event_payload, frame
 
@@ -30,13 +30,18 @@ log = logging.getLogger(__name__)
 STRICT_JSON = False
 
 
+def message(session_id: int, text: str) -> dict[str, Any]:
+    """The channel-layer message that carries one frame to every process's hub."""
+    return {"type": "frame", "session": session_id, "text": text}
+
+
 def send_frame(session_id: int, text: str) -> None:
     """Send one encoded frame to every socket of a session (sync callers)."""
     layer = get_channel_layer()
     if layer is None:
         return
     try:
-        async_to_sync(layer.group_send)(session_group(session_id), {"type": "frame", "text": text})
+        async_to_sync(layer.group_send)(session_group(session_id), message(session_id, text))
     except Exception:  # the change is committed; clients resync on the next seq gap
         log.exception("could not publish to session %s", session_id)
 
@@ -101,7 +106,7 @@ async def _flush(key: str) -> None:
     if build is None:
         return
     try:
-        built = await database_sync_to_async(_build_and_close)(build)
+        built = await dbpool.run(build)
     except Exception:
         log.exception("could not build snapshot %s", key)
         return
@@ -111,13 +116,6 @@ async def _flush(key: str) -> None:
     layer = get_channel_layer()
     if layer is not None:
         try:
-            await layer.group_send(session_group(session_id), {"type": "frame", "text": text})
+            await layer.group_send(session_group(session_id), message(session_id, text))
         except Exception:
             log.exception("could not publish snapshot %s", key)
-
-
-def _build_and_close(build: Callable[[], tuple[int, str] | None]) -> tuple[int, str] | None:
-    try:
-        return build()
-    finally:
-        close_old_connections()

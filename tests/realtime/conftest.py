@@ -20,6 +20,7 @@ from django.db import connections
 from django.test import Client
 
 from config.asgi import application
+from realtime import dbpool
 
 #: How long to wait for a frame that must come (a bound, not an expectation).
 WAIT = 5.0
@@ -136,6 +137,7 @@ async def sockets() -> AsyncIterator[Opener]:
     # The consumers' database work ran in asgiref's worker thread: close its connection
     # (PostgreSQL keeps it for CONN_MAX_AGE and then cannot drop the test database).
     await sync_to_async(connections.close_all)()
+    await sync_to_async(dbpool.close_connections)()
     if failures:
         raise failures[0]
 

@@ -9,7 +9,7 @@ import pytest
 import pytest_asyncio
 from channels_redis.pubsub import RedisPubSubChannelLayer
 
-from realtime import protocol
+from realtime import protocol, publish
 from realtime.groups import session_group
 from tests.conftest import need, uses_redis
 from tests.realtime.conftest import WAIT
@@ -31,7 +31,9 @@ async def test_a_frame_published_elsewhere_reaches_this_socket(
 ) -> None:
     _, m = await sockets(live_session, member)
     text = protocol.frame("queue.changed", 99, {"queue": [], "speaker": None})
-    await other_server.group_send(session_group(live_session.pk), {"type": "frame", "text": text})
+    await other_server.group_send(
+        session_group(live_session.pk), publish.message(live_session.pk, text)
+    )
     frame = await m.event("queue.changed", 99)
     assert frame == json.loads(text)
 

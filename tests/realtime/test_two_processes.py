@@ -67,13 +67,14 @@ def cluster(tmp_path: Path) -> Iterator[dict[str, Any]]:
             capture_output=True,
         )
         ports = [_free_port(), _free_port()]
-        daphne = str(Path(sys.executable).parent / "daphne")
         for port in ports:
             log = (tmp_path / f"daphne-{port}.log").open("wb")
             servers.append(
                 subprocess.Popen(
                     [
-                        daphne,
+                        sys.executable,
+                        "-m",
+                        "realtime.server",
                         "-e",
                         f"tcp:port={port}:interface=127.0.0.1",
                         "config.asgi:application",

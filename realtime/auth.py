@@ -1,0 +1,90 @@
+"""Who opens a socket: the person behind the handshake's session cookie.
+
+This is :func:`django.contrib.auth.get_user` for one case, the database session
+backend with the model backend (this project's settings), cut to a single
+statement that reads the session row; the person is read together with their
+role by :func:`assembly.selectors.reader`. A join storm of thousands of sockets
+made Django's generic path (three ORM queries, a model per row) the largest cost
+of a join. Any other configuration takes Django's own path.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.conf import settings
+from django.contrib import auth
+from django.contrib.auth.models import AnonymousUser
+from django.contrib.sessions.backends.db import SessionStore
+from django.contrib.sessions.models import Session as StoredSession
+from django.db import connection
+from django.utils import timezone
+from django.utils.crypto import constant_time_compare
+
+MODEL_BACKEND = "django.contrib.auth.backends.ModelBackend"
+
+
+@dataclass(frozen=True)
+class Claims:
+    """What a session says about who is logged in; verified by :func:`verify`."""
+
+    user_id: int
+    auth_hash: str
+
+
+def fast_path() -> bool:
+    """True when this module may stand in for Django's generic ``get_user``."""
+    return settings.SESSION_ENGINE == "django.contrib.sessions.backends.db" and list(
+        settings.AUTHENTICATION_BACKENDS
+    ) == [MODEL_BACKEND]
+
+
+def claims(session_key: str | None) -> Claims | None:
+    """The logged-in claims of an unexpired session, or None."""
+    if not session_key or len(session_key) > 40:
+        return None
+    table = connection.ops.quote_name(StoredSession._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT session_data FROM {table} WHERE session_key = %s AND expire_date > %s",  # noqa: S608
+            [session_key, timezone.now()],
+        )
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    data: dict[str, Any] = SessionStore().decode(row[0])
+    try:
+        user_id = int(data[auth.SESSION_KEY])
+        backend = data[auth.BACKEND_SESSION_KEY]
+        auth_hash = str(data.get(auth.HASH_SESSION_KEY) or "")
+    except (KeyError, TypeError, ValueError):
+        return None
+    if backend != MODEL_BACKEND or not auth_hash:
+        return None
+    return Claims(user_id, auth_hash)
+
+
+def verify(user: Any, claims: Claims | None) -> bool:
+    """Whether ``user`` (read by the claims' id) is who the session says, as Django checks
+    it: an active account whose password has not changed since the login. A session
+    signed with a fallback secret is not accepted here; Django's path renews it."""
+    if user is None or claims is None or user.pk != claims.user_id:
+        return False
+    if not getattr(user, "is_active", True):
+        return False
+    return constant_time_compare(claims.auth_hash, user.get_session_auth_hash())
+
+
+class _Request:
+    def __init__(self, session: Any) -> None:
+        self.session = session
+
+
+def generic_user(scope: dict[str, Any]) -> Any:
+    """Django's own ``get_user`` for the handshake's session (any configuration)."""
+    session = scope.get("session")
+    if session is None:
+        return AnonymousUser()
+    request: Any = _Request(session)
+    return auth.get_user(request)

@@ -1,0 +1,234 @@
+"""This process's live sessions: local sockets, one subscription each, shared snapshots.
+
+A frame for a session is published once on the channel layer (one Redis PUBLISH).
+Each server process subscribes **once per session** it has sockets for, not once
+per socket, and writes the one encoded frame to each of its local sockets in a
+plain loop: no per-socket queue, task wake-up or channel-layer message.
+
+The hub also keeps the shared part of each session's snapshot (the state minus
+the reader's own ``you``), so that a thousand members joining at once cost one
+build, not a thousand. It stays correct by ordering, not by timers alone:
+
+* a socket registers with its room *before* it reads a snapshot; frames that
+  arrive before it has sent the snapshot wait in its own small buffer and follow it;
+* every frame for a session bumps the room's generation, and a snapshot is
+  shared only with sockets that registered in the generation it was built in.
+  So a socket never receives a snapshot older than a frame it missed;
+* a snapshot is also rebuilt after ``ORTAK_SNAPSHOT_MAX_AGE`` seconds, for
+  changes that send no frame at all.
+
+Snapshots are kept only while the process is subscribed to the session, because
+only then do its frames arrive to invalidate them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import struct
+import time
+import weakref
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from channels.layers import get_channel_layer
+from django.conf import settings
+
+from realtime import dbpool
+from realtime.groups import session_group
+from realtime.protocol import encode
+
+log = logging.getLogger(__name__)
+
+
+#: The ASGI scope extension under which :mod:`realtime.server` gives a socket its wire.
+WIRE = "ortak.wire"
+
+
+def text_frame(text: str) -> bytes:
+    """One unfragmented, unmasked WebSocket text frame (RFC 6455 §5.2), as a server sends."""
+    payload = text.encode("utf-8")
+    size = len(payload)
+    if size < 126:
+        header = struct.pack("!BB", 0x81, size)
+    elif size < 1 << 16:
+        header = struct.pack("!BBH", 0x81, 126, size)
+    else:
+        header = struct.pack("!BBQ", 0x81, 127, size)
+    return header + payload
+
+
+class Frame:
+    """One frame for every socket of a session: the ASGI message, and the bytes on the
+    wire, built at most once whatever the number of sockets."""
+
+    __slots__ = ("_wire", "message", "text")
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.message = {"type": "websocket.send", "text": text}
+        self._wire: bytes | None = None
+
+    @property
+    def wire(self) -> bytes:
+        if self._wire is None:
+            self._wire = text_frame(self.text)
+        return self._wire
+
+
+class Listener(Protocol):
+    """A local socket: the hub writes frames to it."""
+
+    async def write_frame(self, frame: Frame) -> None: ...
+
+
+@dataclass
+class Snapshot:
+    generation: int
+    built_at: float
+    state: dict[str, Any]
+    text: str  # the encoded state, shared by every socket
+
+
+@dataclass
+class Room:
+    """One session as seen by this process."""
+
+    session_id: int
+    listeners: dict[Listener, None] = field(default_factory=dict)  # insertion-ordered set
+    subscribed: bool = False
+    lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+    generation: int = 0
+    snapshot: Snapshot | None = None
+    building: tuple[int, asyncio.Future[Snapshot]] | None = None  # (generation, task)
+
+
+class Hub:
+    def __init__(self, layer: Any) -> None:
+        self.layer = layer
+        self.rooms: dict[int, Room] = {}
+        self.channel: str | None = None
+        self._reader: asyncio.Task[None] | None = None
+        self._start = asyncio.Lock()
+
+    # --- Membership of sockets ---------------------------------------------------------
+
+    async def join(self, session_id: int, listener: Listener) -> Room:
+        """Register ``listener`` for the session's frames; returns once they flow."""
+        room = self.rooms.get(session_id)
+        if room is None:
+            room = self.rooms[session_id] = Room(session_id)
+        room.listeners[listener] = None
+        if not room.subscribed:
+            async with room.lock:
+                if not room.subscribed:
+                    channel = await self._ensure_reader()
+                    await self.layer.group_add(session_group(session_id), channel)
+                    room.subscribed = True
+                    room.generation += 1
+        return room
+
+    async def leave(self, session_id: int, listener: Listener) -> None:
+        room = self.rooms.get(session_id)
+        if room is None:
+            return
+        room.listeners.pop(listener, None)
+        if room.listeners:
+            return
+        async with room.lock:
+            if room.listeners or not room.subscribed:
+                return
+            room.subscribed = False
+            room.generation += 1
+            room.snapshot = None
+            try:
+                await self.layer.group_discard(session_group(session_id), self.channel)
+            except Exception:
+                log.exception("could not leave session %s", session_id)
+            if not room.listeners and self.rooms.get(session_id) is room:
+                del self.rooms[session_id]
+
+    async def _ensure_reader(self) -> str:
+        async with self._start:
+            if self.channel is None:
+                self.channel = await self.layer.new_channel("hub.")
+            if self._reader is None or self._reader.done():
+                self._reader = asyncio.ensure_future(self._read(self.channel))
+            return self.channel
+
+    # --- Frames --------------------------------------------------------------------------
+
+    async def _read(self, channel: str) -> None:
+        while True:
+            try:
+                message = await self.layer.receive(channel)
+                await self.deliver(int(message["session"]), message["text"])
+            except asyncio.CancelledError:
+                raise
+            except Exception:  # one bad message must not stop the session's frames
+                log.exception("could not deliver a frame")
+
+    async def deliver(self, session_id: int, text: str) -> None:
+        """Write one encoded frame to every local socket of the session."""
+        room = self.rooms.get(session_id)
+        if room is None:
+            return
+        room.generation += 1
+        room.snapshot = None
+        frame = Frame(text)
+        for listener in list(room.listeners):
+            try:
+                await listener.write_frame(frame)
+            except Exception:  # a socket that just went away
+                log.debug("could not write to a socket", exc_info=True)
+
+    # --- Shared snapshots ----------------------------------------------------------------
+
+    async def snapshot(self, room: Room, build: Callable[[], dict[str, Any] | None]) -> Snapshot:
+        """The shared state for a socket that registered with ``room`` in its current
+        generation: reused, awaited while another socket builds it, or built now."""
+        generation = room.generation
+        cached = room.snapshot
+        max_age = float(settings.ORTAK_SNAPSHOT_MAX_AGE)
+        if (
+            cached is not None
+            and cached.generation == generation
+            and time.monotonic() - cached.built_at < max_age
+        ):
+            return cached
+        if room.building is None or room.building[0] != generation:
+            task = asyncio.ensure_future(self._build(room, generation, build))
+            room.building = (generation, task)
+        # Shielded: a socket that goes away while waiting must not cancel the build
+        # that the other sockets wait for.
+        return await asyncio.shield(room.building[1])
+
+    async def _build(
+        self, room: Room, generation: int, build: Callable[[], dict[str, Any] | None]
+    ) -> Snapshot:
+        try:
+            built_at = time.monotonic()
+            state = await dbpool.run(build)
+            if state is None:
+                raise LookupError(f"session {room.session_id} is gone")
+            snap = Snapshot(generation, built_at, state, encode(state))
+            if room.generation == generation and room.subscribed:
+                room.snapshot = snap
+            return snap
+        finally:
+            if room.building is not None and room.building[0] == generation:
+                room.building = None
+
+
+_hubs: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, Hub] = weakref.WeakKeyDictionary()
+
+
+def current() -> Hub:
+    """The hub of the running event loop (one per server process)."""
+    loop = asyncio.get_running_loop()
+    layer = get_channel_layer()
+    hub = _hubs.get(loop)
+    if hub is None or hub.layer is not layer:
+        hub = _hubs[loop] = Hub(layer)
+    return hub

@@ -1,0 +1,180 @@
+"""The process's hub: one subscription per session, a shared snapshot, nothing missed."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import pytest
+from asgiref.sync import sync_to_async
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from assembly import selectors, services
+from assembly.models import Membership, Role
+from realtime import hub, protocol, publish
+from tests.conftest import make_user
+
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.asyncio]
+
+
+@pytest.fixture
+def builds(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """Counts the builds of a session's shared state."""
+    calls: list[int] = []
+    real = selectors.shared_state
+
+    def counting(session: Any) -> dict[str, Any]:
+        calls.append(session.pk)
+        return real(session)
+
+    monkeypatch.setattr(selectors, "shared_state", counting)
+    return calls
+
+
+@sync_to_async
+def members(assembly: Any, count: int) -> list[Any]:
+    people = []
+    for n in range(count):
+        user = make_user(f"uye{n}", f"Üye {n}")
+        Membership.objects.create(assembly=assembly, user=user, role=Role.MEMBER)
+        people.append(user)
+    return people
+
+
+async def test_joins_share_one_snapshot_build(
+    sockets, live_session, assembly, member, builds
+) -> None:
+    people = await members(assembly, 6)
+    opened = await asyncio.gather(*(sockets(live_session, p) for p in [member, *people]))
+    assert all(accepted for accepted, _ in opened)
+    assert builds == [live_session.pk]
+    # Each socket still gets its own ``you``.
+    for (_, socket), person in zip(opened, [member, *people], strict=True):
+        assert socket.state["data"]["you"]["member"] == person.pk
+        assert socket.state["data"]["you"]["participant"] is True
+
+
+async def test_one_subscription_per_session_and_process(
+    sockets, live_session, member, member2, facilitator
+) -> None:
+    for person in (member, member2, facilitator):
+        await sockets(live_session, person)
+    room = hub.current().rooms[live_session.pk]
+    assert room.subscribed and len(room.listeners) == 3
+    assert subscribers(hub.current().layer, f"session.{live_session.pk}") == [hub.current().channel]
+
+
+def subscribers(layer: Any, group: str) -> list[str]:
+    """The channels of this process subscribed to ``group``, in the in-memory layer or the
+    Redis pub/sub layer (whose per-loop layer keeps them under a prefixed name)."""
+    if hasattr(layer, "_get_layer"):
+        inner = layer._get_layer()
+        return sorted(inner.groups.get(inner._get_group_channel_name(group), ()))
+    return sorted(layer.groups.get(group, {}))
+
+
+async def test_the_last_socket_to_leave_ends_the_subscription(
+    sockets, live_session, member
+) -> None:
+    _, socket = await sockets(live_session, member)
+    assert live_session.pk in hub.current().rooms
+    await socket.communicator.disconnect()
+    assert live_session.pk not in hub.current().rooms
+
+
+async def test_a_frame_invalidates_the_shared_snapshot(
+    sockets, live_session, member, member2, builds
+) -> None:
+    _, first = await sockets(live_session, member)
+    await sync_to_async(services.raise_hand)(member, live_session.pk, "speak")
+    await first.event("queue.changed", 1)
+    _, second = await sockets(live_session, member2)
+    assert second.state["seq"] == 1
+    assert [e["member"] for e in second.state["data"]["queue"]["queue"]] == [member.pk]
+    assert builds == [live_session.pk, live_session.pk]
+
+
+async def test_a_frame_during_the_join_follows_the_snapshot(
+    sockets, live_session, member, member2, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A frame that arrives after the socket registered but before its snapshot is sent
+    waits, and is written right after the snapshot: nothing is lost, nothing reordered."""
+    _, watcher = await sockets(live_session, member)
+    text = protocol.frame("queue.changed", 41, {"queue": [], "speaker": None})
+    real = hub.Hub.snapshot
+
+    async def slow_snapshot(self: hub.Hub, room: hub.Room, build: Any) -> hub.Snapshot:
+        snap = await real(self, room, build)
+        await self.deliver(room.session_id, text)  # arrives while the join is unfinished
+        return snap
+
+    monkeypatch.setattr(hub.Hub, "snapshot", slow_snapshot)
+    _, joiner = await sockets(live_session, member2)
+    frame = await joiner.event("queue.changed", 41)
+    assert frame["seq"] == 41
+    assert (await watcher.event("queue.changed", 41))["seq"] == 41
+
+
+async def test_a_published_frame_reaches_every_local_socket_once(
+    sockets, live_session, member, member2, facilitator
+) -> None:
+    opened = [(await sockets(live_session, p))[1] for p in (member, member2, facilitator)]
+    text = protocol.frame("queue.changed", 7, {"queue": [], "speaker": None})
+    await sync_to_async(publish.send_frame)(live_session.pk, text)
+    for socket in opened:
+        assert (await socket.event("queue.changed", 7))["seq"] == 7
+        assert await socket.communicator.receive_nothing(timeout=0.2)
+
+
+async def test_a_join_with_a_shared_snapshot_costs_the_same_queries_at_any_size(
+    sockets, live_session, assembly, member, member2
+) -> None:
+    """After the first join, a join asks the database who the person is and whether they
+    may see the session: a fixed number of queries, whatever the assembly's size."""
+
+    async def join_queries(person: Any) -> int:
+        # The sockets' work runs on the pool's threads: count on every connection.
+        from realtime import dbpool
+
+        counts: list[int] = []
+
+        def capture() -> CaptureQueriesContext:
+            ctx = CaptureQueriesContext(connection)
+            ctx.__enter__()
+            return ctx
+
+        # One pool thread makes the counting simple and exact.
+        monkey = pytest.MonkeyPatch()
+        monkey.setattr(dbpool, "_executor", None)
+        monkey.setattr(dbpool, "_size", dbpool._size)
+        monkey.setattr(dbpool, "size", lambda: 1)
+        try:
+            ctx = await dbpool.run(capture)
+            await sockets(live_session, person)
+            await dbpool.run(ctx.__exit__, None, None, None)
+            counts.append(len(ctx.captured_queries))
+        finally:
+            dbpool.close_connections()
+            monkey.undo()
+        return counts[0]
+
+    await sockets(live_session, member)  # builds and keeps the shared snapshot
+    small = await join_queries(member2)
+    people = await members(assembly, 30)
+    await sync_to_async(lambda: [services.check_in(p, live_session.pk) for p in people])()
+    await sockets(live_session, people[0])  # the check-ins changed the state: rebuild
+    large = await join_queries(people[1])
+    assert small == large
+    assert small <= 3
+
+
+async def test_commands_run_on_the_database_threads(settings) -> None:
+    import threading
+
+    from realtime import dbpool
+
+    name = await dbpool.run(lambda: threading.current_thread().name)
+    assert name.startswith("ortak-db")
+    expected = 1 if connection.vendor == "sqlite" else settings.ORTAK_DB_THREADS
+    assert dbpool.size() == expected
