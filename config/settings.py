@@ -186,6 +186,8 @@ ORTAK_WS_MEMBER_RATE_PER_SECOND = env_int("ORTAK_WS_MEMBER_RATE_PER_SECOND", 20,
 ORTAK_COALESCE_SECONDS = 0.1
 #: Database threads per process for live sockets' joins and commands (SQLite: 1).
 ORTAK_DB_THREADS = env_int("ORTAK_DB_THREADS", 4, minimum=1)
+#: Joins a process works on at once; more wait their turn, first come first served.
+ORTAK_JOINS_AT_ONCE = env_int("ORTAK_JOINS_AT_ONCE", 16, minimum=1)
 #: A session's shared snapshot is rebuilt at least this often, even with no frame.
 ORTAK_SNAPSHOT_MAX_AGE = 2.0
 #: Each server process closes rounds at their deadline (voting/scheduler.py).

@@ -11,6 +11,7 @@ import logging
 import time
 from typing import Any
 
+from channels.consumer import get_handler_name
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
@@ -50,7 +51,24 @@ class SessionConsumer(AsyncWebsocketConsumer):
     room: hub.Room | None = None
     ready = False
 
+    async def dispatch(self, message: dict[str, Any]) -> None:
+        """Channels' own dispatch first hops to its one shared ORM thread to close old
+        connections, for every message: a queue all sockets of the process wait in. No
+        handler here touches the database on the event loop (that work runs on the pool,
+        whose threads look after their own connections), so the hop is left out."""
+        handler = getattr(self, get_handler_name(message), None)
+        if handler is None:
+            raise ValueError(f"No handler for message type {message['type']}")
+        await handler(message)
+
     async def connect(self) -> None:
+        # Joins go through a few at a time, in the order they came: in a storm the first
+        # to arrive are the first served, instead of every join advancing a little and
+        # all of them missing the handshake's time limit together.
+        async with hub.current().admission:
+            await self._connect()
+
+    async def _connect(self) -> None:
         self.session_id = int(self.scope["url_route"]["kwargs"]["session_id"])
         self.bucket = TokenBucket.full(
             settings.ORTAK_WS_RATE_PER_SECOND, settings.ORTAK_WS_RATE_BURST, time.monotonic()

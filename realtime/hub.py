@@ -111,6 +111,8 @@ class Hub:
         self.channel: str | None = None
         self._reader: asyncio.Task[None] | None = None
         self._start = asyncio.Lock()
+        #: Joins in progress at once in this process (see ``SessionConsumer.connect``).
+        self.admission = asyncio.Semaphore(int(settings.ORTAK_JOINS_AT_ONCE))
 
     # --- Membership of sockets ---------------------------------------------------------
 
