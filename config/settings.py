@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "proposals",
     "voting",
     "realtime",
+    "audit",
 ]
 
 MIDDLEWARE = [
