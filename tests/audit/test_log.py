@@ -49,9 +49,12 @@ def test_postgresql_refuses_update_and_delete_of_entries(assembly, member) -> No
         "UPDATE audit_entry SET action = 'x' WHERE id = %s",
         "DELETE FROM audit_entry WHERE id = %s",
     ):
-        with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
-            with connection.cursor() as cursor:
-                cursor.execute(sql, [entry.pk])
+        with (
+            pytest.raises(DatabaseError, match="append-only"),
+            transaction.atomic(),
+            connection.cursor() as cursor,
+        ):
+            cursor.execute(sql, [entry.pk])
     assert Entry.objects.get(pk=entry.pk).action == "group.joined"
 
 
@@ -178,9 +181,7 @@ def test_proposal_work_is_recorded(assembly, member, member2) -> None:
         member, assembly=assembly, title="Bostan", text="Bir bostan kuralım."
     )
     proposal_services.change_state(member, proposal.pk, "open_discussion")
-    comment = proposal_services.add_comment(
-        member2, proposal.pk, kind="question", body="Nerede?"
-    )
+    comment = proposal_services.add_comment(member2, proposal.pk, kind="question", body="Nerede?")
     proposal_services.react(member, comment.pk, "+1")
     proposal_services.cosign(member2, proposal.pk)
     rows = list(Entry.objects.order_by("id").values_list("action", "actor_id", "after"))
@@ -211,6 +212,7 @@ def _recorded_actions() -> set[str]:
                 and node.func.value.id == "audit"
                 and len(node.args) >= 2
                 and isinstance(node.args[1], ast.Constant)
+                and isinstance(node.args[1].value, str)
             ):
                 found.add(node.args[1].value)
     return found

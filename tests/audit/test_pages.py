@@ -79,7 +79,9 @@ def test_the_log_shows_who_what_and_before_after(client, live_session, facilitat
     table = html[html.index('id="audit-log"') :]
     assert "Ayşe Yılmaz" in table
     assert "90" in table
-    system = audit.record(None, "session.closed", live_session, assembly_id=live_session.assembly_id)
+    system = audit.record(
+        None, "session.closed", live_session, assembly_id=live_session.assembly_id
+    )
     html = client.get(reverse("audit_log", args=[live_session.assembly.slug])).content.decode()
     assert system.pk and ("Sistem" in html or "The system" in html)
 
@@ -193,8 +195,8 @@ def test_secret_ballots_are_unlinkable_in_the_log_and_the_trail(
         [line] = [x for x in lines if title in x]
         assert f'datetime="{timezone.localtime(round_.opened_at).isoformat()}"' in line
         assert "3" in line
-    first_line = [x for x in lines if "Gizli bir" in x][0].replace("Gizli bir", "T")
-    second_line = [x for x in lines if "Gizli iki" in x][0].replace("Gizli iki", "T")
+    first_line = next(x for x in lines if "Gizli bir" in x).replace("Gizli bir", "T")
+    second_line = next(x for x in lines if "Gizli iki" in x).replace("Gizli iki", "T")
     strip = re.compile(r'datetime="[^"]*"|>[^<]*\d\d:\d\d[^<]*<|/decision/\d+/')
     assert strip.sub("", first_line) == strip.sub("", second_line)
 
