@@ -26,6 +26,12 @@ class User(AbstractUser):
     language = models.CharField(
         _("preferred language"), max_length=8, choices=Language.choices, default=Language.TURKISH
     )
+    left_at = models.DateTimeField(_("left on"), null=True, blank=True)
+    pseudonymised = models.BooleanField(
+        _("name replaced"),
+        default=False,
+        help_text=_("They left and asked to be shown as a former member, without their name."),
+    )
 
     class Meta:
         verbose_name = _("person")
@@ -33,7 +39,14 @@ class User(AbstractUser):
 
     @property
     def public_name(self) -> str:
+        if self.pseudonymised:
+            return pseudonym(self.pk)
         return self.display_name or self.get_full_name() or self.username
+
+
+def pseudonym(user_id: int) -> str:
+    """How someone who left and asked for it is shown: "Eski üye 17"."""
+    return _("Former member %(number)s") % {"number": user_id}
 
 
 class Assembly(models.Model):

@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "voting",
     "realtime",
     "audit",
+    "privacy",
 ]
 
 MIDDLEWARE = [

@@ -41,6 +41,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", include(api_v1)),
     path("", include("audit.urls")),
+    path("", include("privacy.urls")),
     path("", include("voting.urls")),
     path("", include("proposals.urls")),
     path("", include("assembly.urls")),
