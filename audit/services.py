@@ -8,9 +8,11 @@ times become ISO 8601 text.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from datetime import datetime
 from typing import Any
 
 from django.db import models
+from django.utils import timezone
 
 from audit.models import Entry
 
@@ -52,14 +54,17 @@ def record(
     assembly_id: int,
     before: Mapping[str, Any] | None = None,
     after: Mapping[str, Any] | None = None,
+    at: datetime | None = None,
 ) -> Entry:
-    """Append one entry. ``obj`` is a row or an ``(object type, id)`` pair."""
+    """Append one entry. ``obj`` is a row or an ``(object type, id)`` pair. ``at`` is now
+    unless given: a secret ballot, if ever recorded, is dated at its round's opening."""
     if isinstance(obj, models.Model):
         object_type, object_id = obj._meta.model_name or "", obj.pk
     else:
         object_type, object_id = obj
     old, new = diff(before, after)
     return Entry.objects.create(
+        at=at or timezone.now(),
         actor_id=_actor_id(actor),
         assembly_id=assembly_id,
         action=action,

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 from django.db import DatabaseError, connection, transaction
+from django.utils import timezone
 
 from assembly import services as assembly_services
 from assembly.models import SessionStatus
@@ -230,3 +231,12 @@ def test_checking_in_twice_is_recorded_once(live_session, member) -> None:
     assembly_services.check_in(member, live_session.pk)
     assembly_services.check_in(member, live_session.pk)
     assert Entry.objects.filter(action="attendance.checked_in").count() == 1
+
+
+def test_an_entry_can_be_dated_earlier_for_unlinkability(assembly) -> None:
+    opened = timezone.now() - timedelta(hours=2)
+    entry = audit.record(
+        None, "decision.round_opened", ("decision", 1), assembly_id=assembly.pk, at=opened
+    )
+    entry.refresh_from_db()
+    assert (entry.at, entry.actor_id) == (opened, None)
