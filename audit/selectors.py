@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
@@ -14,7 +15,7 @@ from audit import labels
 from audit.models import Entry
 from voting import domain as voting_domain
 from voting import labels as voting_labels
-from voting.models import Decision, Round, Stance, StanceChange
+from voting.models import Alternative, Decision, Round, Stance, StanceChange
 
 
 def _start_of(day: date) -> datetime:
@@ -101,7 +102,9 @@ class TrailRow:
     round: int
     secret: bool
     member: str | None = None
-    option: str | None = None
+    option_key: str = ""
+    ranking: tuple[str, ...] = ()
+    option: str | None = None  # the words for option_key or ranking: see with_labels()
     changed: bool = False
     counted: int = 0
 
@@ -158,7 +161,8 @@ def stance_trail(assembly: Assembly, decision_id: int | None = None) -> list[Tra
                     round=stance.round.number,
                     secret=False,
                     member=name,
-                    option=_option_text(decision, option, ranking),
+                    option_key=option,
+                    ranking=tuple(ranking),
                     changed=index > 0,
                 )
             )
@@ -166,7 +170,32 @@ def stance_trail(assembly: Assembly, decision_id: int | None = None) -> list[Tra
     return rows
 
 
-def _option_text(decision: Decision, option: str, ranking: list[str]) -> str:
-    if ranking:
-        return " > ".join(voting_labels.option_label(decision.method, k, decision) for k in ranking)
-    return voting_labels.option_label(decision.method, option, decision)
+def with_labels(rows: Iterable[TrailRow]) -> list[TrailRow]:
+    """Put the options' words on the rows of one page (alternatives in one query)."""
+    rows = list(rows)
+    ranked = {r.decision.pk for r in rows if r.ranking}
+    titles = {
+        (decision_id, key): title
+        for decision_id, key, title in Alternative.objects.filter(
+            decision_id__in=ranked
+        ).values_list("decision_id", "key", "title")
+    }
+
+    def word(decision: Decision, key: str) -> str:
+        if key == voting_domain.STATUS_QUO:
+            return str(voting_labels.STATUS_QUO_LABEL)
+        if (decision.pk, key) in titles:
+            return titles[(decision.pk, key)]
+        return voting_labels.option_label(decision.method, key)
+
+    return [
+        row
+        if row.secret
+        else replace(
+            row,
+            option=" > ".join(word(row.decision, k) for k in row.ranking)
+            if row.ranking
+            else word(row.decision, row.option_key),
+        )
+        for row in rows
+    ]

@@ -73,6 +73,12 @@ def stance_trail(request: HttpRequest, slug: str) -> HttpResponse:
     return render(
         request,
         "audit/trail.html",
-        {"assembly": assembly, "form": form, "page": page, "query": _query(request)},
+        {
+            "assembly": assembly,
+            "form": form,
+            "page": page,
+            "rows": selectors.with_labels(page.object_list),
+            "query": _query(request),
+        },
         status=status,
     )

@@ -7,6 +7,8 @@ import re
 from datetime import timedelta
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -213,3 +215,33 @@ def test_the_trail_filters_by_decision_and_refuses_a_bad_one(client, assembly, m
     table = html[html.index('id="stance-trail"') :]
     assert "Bir</a>" in table and "İki</a>" not in table
     assert client.get(url, {"decision": "abc"}).status_code == 400
+
+
+def test_ranked_stances_show_titles_in_a_fixed_number_of_queries(
+    client, assembly, member, member2, facilitator
+) -> None:
+    decision = new_decision(
+        member,
+        assembly=assembly,
+        title="Bostanın yeri",
+        method="ranked",
+        alternatives=[("Parkın kuzeyi", ""), ("Okulun yanı", "")],
+    )
+    voting_services.open_round(member, decision.pk, seconds=3600)
+    url = reverse("audit_stances", args=[assembly.slug])
+    client.force_login(member)
+
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(url).status_code == 200
+        return len(captured)
+
+    voting_services.cast_stance(member, decision.pk, ranking=["alt-1", "alt-2", "status_quo"])
+    few = queries()
+    for voter in (member2, facilitator):
+        voting_services.cast_stance(voter, decision.pk, ranking=["alt-2", "status_quo", "alt-1"])
+    voting_services.cast_stance(member, decision.pk, ranking=["status_quo", "alt-1", "alt-2"])
+    assert queries() == few
+    html = client.get(url).content.decode()
+    assert "Parkın kuzeyi &gt; Okulun yanı &gt;" in html
+    assert "Okulun yanı &gt; " in html and html.count("<tr>") == 5
