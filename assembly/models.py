@@ -26,22 +26,50 @@ class User(AbstractUser):
     language = models.CharField(
         _("preferred language"), max_length=8, choices=Language.choices, default=Language.TURKISH
     )
+    left_at = models.DateTimeField(_("left on"), null=True, blank=True)
+    pseudonymised = models.BooleanField(
+        _("name replaced"),
+        default=False,
+        help_text=_("They left and asked to be shown as a former member, without their name."),
+    )
 
     class Meta:
         verbose_name = _("person")
         verbose_name_plural = _("people")
 
     #: The columns :meth:`name_from` needs, for reads that skip model instances.
-    NAME_FIELDS = ("display_name", "first_name", "last_name", "username")
+    NAME_FIELDS = ("id", "pseudonymised", "display_name", "first_name", "last_name", "username")
 
     @property
     def public_name(self) -> str:
-        return self.name_from(self.display_name, self.first_name, self.last_name, self.username)
+        return self.name_from(
+            self.pk,
+            self.pseudonymised,
+            self.display_name,
+            self.first_name,
+            self.last_name,
+            self.username,
+        )
 
     @staticmethod
-    def name_from(display_name: str, first_name: str, last_name: str, username: str) -> str:
-        """The name shown to others: the display name, else the full name, else the login."""
+    def name_from(
+        pk: int,
+        pseudonymised: bool,
+        display_name: str,
+        first_name: str,
+        last_name: str,
+        username: str,
+    ) -> str:
+        """The name shown to others: a pseudonym for someone who left and asked for one,
+        else the display name, else the full name, else the login."""
+        if pseudonymised:
+            return pseudonym(pk)
         return display_name or f"{first_name} {last_name}".strip() or username
+
+
+def pseudonym(user_id: int) -> str:
+    """How someone who left and asked for it is shown: "Eski üye 17"."""
+    return _("Former member %(number)s") % {"number": user_id}
 
 
 class Assembly(models.Model):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from django.db import connection
+from django.db import connection, models
 from django.db.models import Count, Max, Q
 from django.utils import timezone
 
@@ -187,6 +187,10 @@ READER_FIELDS = tuple(
     in {"id", "password", "is_active", "is_staff", "is_superuser", "language", *User.NAME_FIELDS}
 )
 
+_READER_BOOLEANS = {
+    name for name in READER_FIELDS if isinstance(User._meta.get_field(name), models.BooleanField)
+}
+
 
 def reader(session_id: int, user_id: int | None) -> tuple[str, str | None, User | None] | None:
     """For a socket joining a session, in one statement: the session's visibility, the
@@ -215,7 +219,7 @@ def reader(session_id: int, user_id: int | None) -> tuple[str, str | None, User 
     user = None
     if values[0] is not None:
         values = [
-            bool(v) if name.startswith("is_") else v
+            bool(v) if name in _READER_BOOLEANS else v
             for name, v in zip(READER_FIELDS, values, strict=True)
         ]
         # The other fields are deferred: Django loads them if anything asks.

@@ -35,6 +35,7 @@ from assembly.models import (
     WorkingGroup,
     WorkingGroupMembership,
 )
+from audit import services as audit
 from realtime.errors import Conflict, Forbidden, Invalid, NotFound
 from realtime.protocol import frame
 from realtime.publish import publish_on_commit, publish_snapshot
@@ -120,6 +121,14 @@ def _end_current_turn(session: Session, now: datetime) -> bool:
 # --- Session life --------------------------------------------------------------------
 
 
+SESSION_ACTIONS = {
+    domain.SessionAction.START: "session.started",
+    domain.SessionAction.RESUME: "session.started",
+    domain.SessionAction.ADJOURN: "session.adjourned",
+    domain.SessionAction.CLOSE: "session.closed",
+}
+
+
 def _change_status(actor: Any, session_id: int, action: domain.SessionAction) -> Session:
     session = lock_session(session_id)
     permissions.require_facilitator(actor, session)
@@ -130,6 +139,14 @@ def _change_status(actor: Any, session_id: int, action: domain.SessionAction) ->
             _("This cannot be done while the session is %(status)s.")
             % {"status": SessionStatus(session.status).label}
         ) from None
+    audit.record(
+        actor,
+        SESSION_ACTIONS[action],
+        session,
+        assembly_id=session.assembly_id,
+        before={"status": session.status},
+        after={"status": new_state},
+    )
     session.status = new_state
     return session
 
@@ -224,6 +241,14 @@ def open_agenda_item(actor: Any, session_id: int, item_id: int) -> int:
     item.status = AgendaStatus.OPEN
     item.opened_at = now
     item.save(update_fields=["status", "opened_at"])
+    audit.record(
+        actor,
+        "agenda.item_opened",
+        item,
+        assembly_id=session.assembly_id,
+        before={"current_item": session.current_item_id},
+        after={"current_item": item.pk},
+    )
     session.current_item = item
     return emit_in_session(
         session,
@@ -261,6 +286,13 @@ def add_agenda_item(
         position=(last or 0) + 1,
         proposal_id=proposal_id,
     )
+    audit.record(
+        actor,
+        "agenda.item_added",
+        item,
+        assembly_id=session.assembly_id,
+        after={"title": item.title, "position": item.position, "proposal": proposal_id},
+    )
     emit_in_session(session, _agenda_changed(session))
     return item
 
@@ -278,10 +310,20 @@ def move_agenda_item(actor: Any, session_id: int, item_id: int, offset: int) -> 
     target = index + offset
     if target < 0 or target >= len(items):
         raise Conflict(_("The item cannot move further."))
+    moved = items[index]
+    before = moved.position
     items.insert(target, items.pop(index))
     for position, it in enumerate(items, start=1):
         it.position = position
     AgendaItem.objects.bulk_update(items, ["position"])
+    audit.record(
+        actor,
+        "agenda.item_moved",
+        moved,
+        assembly_id=session.assembly_id,
+        before={"position": before},
+        after={"position": moved.position},
+    )
     return emit_in_session(session, _agenda_changed(session))
 
 
@@ -293,6 +335,13 @@ def remove_agenda_item(actor: Any, session_id: int, item_id: int) -> int:
     item = _item(session, item_id)
     if item.status != AgendaStatus.PENDING or item.minutes:
         raise Conflict(_("Only items not yet discussed can be removed."))
+    audit.record(
+        actor,
+        "agenda.item_removed",
+        ("agendaitem", item.pk),
+        assembly_id=session.assembly_id,
+        before={"title": item.title, "position": item.position},
+    )
     item.delete()
     return emit_in_session(session, _agenda_changed(session))
 
@@ -306,6 +355,14 @@ def save_minutes(actor: Any, session_id: int, item_id: int, text: str) -> int:
     if item.minutes == text:
         return session.seq
     now = timezone.now()
+    audit.record(
+        actor,
+        "agenda.minutes_saved",
+        item,
+        assembly_id=session.assembly_id,
+        before={"characters": len(item.minutes)},
+        after={"characters": len(text)},
+    )
     item.minutes = text
     item.minutes_updated_at = now
     item.minutes_updated_by = actor
@@ -337,7 +394,10 @@ def raise_hand(actor: Any, session_id: int, kind: str) -> int:
         hand.pinned_at = None
         hand.save(update_fields=["kind", "raised_at", "pinned", "pinned_at"])
     else:
-        Hand.objects.create(session=session, member=actor, kind=kind, raised_at=now)
+        hand = Hand.objects.create(session=session, member=actor, kind=kind, raised_at=now)
+    audit.record(
+        actor, "queue.hand_raised", hand, assembly_id=session.assembly_id, after={"kind": kind}
+    )
     _keep_order(session, previous)
     return emit_in_session(session, _queue_event(session))
 
@@ -352,6 +412,7 @@ def lower_hand(actor: Any, session_id: int) -> int:
     )
     if not changed:
         return session.seq
+    audit.record(actor, "queue.hand_lowered", session, assembly_id=session.assembly_id)
     _keep_order(session, previous)
     return emit_in_session(session, _queue_event(session))
 
@@ -367,6 +428,13 @@ def next_speaker(actor: Any, session_id: int) -> int:
     ordered = selectors.ordered_hands(session.pk)
     if not ended and not ordered and session.timer_ends_at is None:
         return session.seq  # no speaker, nobody waiting, no timer: nothing changes
+    audit.record(
+        actor,
+        "queue.next_speaker",
+        session,
+        assembly_id=session.assembly_id,
+        after={"speaker": ordered[0].member_id if ordered else None},
+    )
     if ordered:
         head = ordered[0]
         head.state = Hand.State.TAKEN
@@ -422,6 +490,14 @@ def move_hand(actor: Any, session_id: int, member_id: int, position: int) -> int
         to_position=position,
         moved_at=now,
     )
+    audit.record(
+        actor,
+        "queue.hand_moved",
+        hand,
+        assembly_id=session.assembly_id,
+        before={"member": member_id, "position": index},
+        after={"member": member_id, "position": position},
+    )
     return emit_in_session(session, _queue_event(session))
 
 
@@ -435,6 +511,14 @@ def start_timer(actor: Any, session_id: int, seconds: int) -> int:
             _("Some fields are not valid."),
             {"seconds": _("Between 1 and %(n)s seconds.") % {"n": MAX_TIMER_SECONDS}},
         )
+    audit.record(
+        actor,
+        "queue.timer_started",
+        session,
+        assembly_id=session.assembly_id,
+        before={"seconds": session.timer_seconds},
+        after={"seconds": seconds},
+    )
     session.timer_seconds = seconds
     session.timer_ends_at = timezone.now() + timedelta(seconds=seconds)
     return emit_in_session(session, _queue_event(session), "timer_ends_at", "timer_seconds")
@@ -446,6 +530,13 @@ def stop_timer(actor: Any, session_id: int) -> int:
     permissions.require_facilitator(actor, session)
     if session.timer_ends_at is None:
         return session.seq
+    audit.record(
+        actor,
+        "queue.timer_stopped",
+        session,
+        assembly_id=session.assembly_id,
+        before={"seconds": session.timer_seconds},
+    )
     session.timer_seconds = None
     session.timer_ends_at = None
     return emit_in_session(session, _queue_event(session), "timer_ends_at", "timer_seconds")
@@ -475,9 +566,12 @@ def check_in(actor: Any, session_id: int) -> bool:
         return False
     try:
         with transaction.atomic():
-            Attendance.objects.create(session=session, member=actor, checked_in_at=timezone.now())
+            row = Attendance.objects.create(
+                session=session, member=actor, checked_in_at=timezone.now()
+            )
     except IntegrityError:
         return False  # checked in a moment ago from another tab
+    audit.record(actor, "attendance.checked_in", row, assembly_id=session.assembly_id)
     publish_presence(session.pk)
     # Open decisions count those present; voting builds on sessions, hence the late import.
     from voting.services import publish_open_tallies
@@ -499,11 +593,14 @@ def volunteer(actor: Any, session_id: int, task: str) -> int:
     if not permissions.can_volunteer(actor, session):
         raise Forbidden(_("Only members can take on a task in an open session."))
     Task(task)
-    _task, created = SessionTask.objects.get_or_create(
+    row, created = SessionTask.objects.get_or_create(
         session=session, user=actor, task=task, defaults={"volunteered": True}
     )
     if not created:
         return session.seq
+    audit.record(
+        actor, "task.volunteered", row, assembly_id=session.assembly_id, after={"task": task}
+    )
     return emit_in_session(session, _tasks_event(session))
 
 
@@ -513,6 +610,9 @@ def step_down(actor: Any, session_id: int, task: str) -> int:
     deleted, _rows = SessionTask.objects.filter(session=session, user=actor, task=task).delete()
     if not deleted:
         return session.seq
+    audit.record(
+        actor, "task.stepped_down", session, assembly_id=session.assembly_id, before={"task": task}
+    )
     return emit_in_session(session, _tasks_event(session))
 
 
@@ -565,6 +665,13 @@ def plan_session(
             for i, (t, m) in enumerate(agenda, start=1)
         ]
     )
+    audit.record(
+        actor,
+        "session.planned",
+        session,
+        assembly_id=assembly.pk,
+        after={"title": session.title, "status": session.status},
+    )
     return session
 
 
@@ -580,6 +687,10 @@ def join_group(actor: Any, group_id: int) -> bool:
     if not permissions.is_member(actor, group.assembly_id):
         raise Forbidden(_("Only members of this assembly can join its working groups."))
     _row, created = WorkingGroupMembership.objects.get_or_create(group=group, user=actor)
+    if created:
+        audit.record(
+            actor, "group.joined", group, assembly_id=group.assembly_id, after={"member": actor.pk}
+        )
     return created
 
 
@@ -588,6 +699,15 @@ def leave_group(actor: Any, group_id: int) -> bool:
     if not getattr(actor, "is_authenticated", False):
         return False
     deleted, _rows = WorkingGroupMembership.objects.filter(group_id=group_id, user=actor).delete()
+    if deleted:
+        assembly_id = WorkingGroup.objects.filter(pk=group_id).values_list("assembly_id", flat=True)
+        audit.record(
+            actor,
+            "group.left",
+            ("workinggroup", group_id),
+            assembly_id=assembly_id.get(),
+            before={"member": actor.pk},
+        )
     return deleted > 0
 
 
@@ -601,12 +721,20 @@ INVITATION_DAYS = 14
 def create_invitation(actor: Any, assembly: Assembly, role: str = Role.MEMBER) -> Invitation:
     if not permissions.can_invite(actor, assembly):
         raise Forbidden(_("Only members can invite people to this assembly."))
-    return Invitation.objects.create(
+    invitation = Invitation.objects.create(
         assembly=assembly,
         role=Role(role),
         created_by=actor,
         expires_at=timezone.now() + timedelta(days=INVITATION_DAYS),
     )
+    audit.record(
+        actor,
+        "people.invitation_created",
+        invitation,
+        assembly_id=assembly.pk,
+        after={"role": invitation.role},
+    )
+    return invitation
 
 
 def valid_invitation(token: str) -> Invitation:
@@ -630,6 +758,13 @@ def accept_invitation(actor: User, token: str) -> Membership:
     if created:
         invitation.uses += 1
         invitation.save(update_fields=["uses"])
+        audit.record(
+            actor,
+            "people.invitation_accepted",
+            membership,
+            assembly_id=invitation.assembly_id,
+            after={"member": actor.pk, "role": membership.role},
+        )
     return membership
 
 
@@ -647,15 +782,44 @@ def sign_up_with_invitation(
     user = User(username=username, display_name=display_name.strip(), language=language)
     user.set_password(password)
     user.save()
-    Membership.objects.create(assembly_id=invitation.assembly_id, user=user, role=invitation.role)
+    membership = Membership.objects.create(
+        assembly_id=invitation.assembly_id, user=user, role=invitation.role
+    )
     invitation.uses += 1
     invitation.save(update_fields=["uses"])
+    audit.record(
+        user,
+        "people.signed_up",
+        membership,
+        assembly_id=invitation.assembly_id,
+        after={"member": user.pk, "role": membership.role},
+    )
     return user
 
 
 @transaction.atomic
 def update_profile(actor: User, *, display_name: str, language: str) -> User:
+    old_name, old_language = actor.display_name, actor.language
     actor.display_name = display_name.strip()
     actor.language = User.Language(language)
     actor.save(update_fields=["display_name", "language"])
+    # The log keeps that the name changed, never the name: the log cannot be edited,
+    # and someone who leaves may ask for their name to disappear.
+    before = {"language": old_language}
+    after: dict[str, Any] = {"language": actor.language}
+    if old_name != actor.display_name:
+        after["display_name_changed"] = True
+    if old_name != actor.display_name or old_language != actor.language:
+        # How a person is named shows in every assembly they belong to.
+        for assembly_id in Membership.objects.filter(user=actor).values_list(
+            "assembly_id", flat=True
+        ):
+            audit.record(
+                actor,
+                "people.profile_updated",
+                actor,
+                assembly_id=assembly_id,
+                before=before,
+                after=after,
+            )
     return actor

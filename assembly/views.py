@@ -22,6 +22,7 @@ from assembly import permissions, selectors, services
 from assembly.forms import AgendaItemForm, ProfileForm, SessionPlanForm, SignupForm
 from assembly.middleware import CONTRAST_COOKIE, CONTRASTS, FONT_COOKIE, FONT_SIZES
 from assembly.models import AgendaStatus, HandKind, SessionStatus, Task, User
+from audit import permissions as audit_permissions
 from proposals.views import live_panel
 from realtime import protocol
 from realtime.errors import NotFound, ServiceError
@@ -78,6 +79,7 @@ def assembly_detail(request: HttpRequest, slug: str) -> HttpResponse:
             "memberships": selectors.members_of(assembly),
             "can_invite": permissions.can_invite(request.user, assembly),
             "can_plan": permissions.can_plan_session(request.user, assembly),
+            "can_read_audit": audit_permissions.can_view_audit(request.user, assembly),
             "invitation": None,
         },
     )

@@ -47,6 +47,8 @@ INSTALLED_APPS = [
     "proposals",
     "voting",
     "realtime",
+    "audit",
+    "privacy",
 ]
 
 MIDDLEWARE = [

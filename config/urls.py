@@ -40,6 +40,8 @@ urlpatterns = [
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),
     path("api/v1/", include(api_v1)),
+    path("", include("audit.urls")),
+    path("", include("privacy.urls")),
     path("", include("voting.urls")),
     path("", include("proposals.urls")),
     path("", include("assembly.urls")),

@@ -33,6 +33,7 @@ from assembly.models import (
     WorkingGroupMembership,
 )
 from assembly.services import emit_in_session, lock_session
+from audit import services as audit
 from proposals import domain, events, permissions, selectors
 from proposals.models import (
     Amendment,
@@ -100,9 +101,19 @@ def _readable_locked(actor: Any, proposal_id: int) -> Proposal:
     return _lock(proposal_id)
 
 
-def _set_state(proposal: Proposal, action: domain.Action) -> None:
-    """Move ``proposal`` by ``action`` (raises :class:`domain.InvalidTransition`)."""
+def _set_state(proposal: Proposal, action: domain.Action, actor: Any = None) -> None:
+    """Move ``proposal`` by ``action`` (raises :class:`domain.InvalidTransition`).
+    No ``actor`` when the state follows a decision."""
+    before = proposal.state
     proposal.state = domain.transition(proposal.state, action)
+    audit.record(
+        actor,
+        "proposal.state_changed",
+        proposal,
+        assembly_id=proposal.assembly_id,
+        before={"state": before},
+        after={"state": proposal.state},
+    )
     proposal.state_changed_at = timezone.now()
     proposal.save(update_fields=["state", "state_changed_at"])
 
@@ -144,7 +155,7 @@ def create_proposal(
             raise _invalid("working_group", _("This group belongs to another assembly."))
         if not WorkingGroupMembership.objects.filter(group=working_group, user=actor).exists():
             raise _invalid("working_group", _("Only the group's members write in its name."))
-    return Proposal.objects.create(
+    proposal = Proposal.objects.create(
         assembly=assembly,
         working_group=working_group,
         title=title,
@@ -153,6 +164,14 @@ def create_proposal(
         created_by=actor,
         state_changed_at=timezone.now(),
     )
+    audit.record(
+        actor,
+        "proposal.created",
+        proposal,
+        assembly_id=assembly.pk,
+        after={"title": title, "state": proposal.state, "group": proposal.working_group_id},
+    )
+    return proposal
 
 
 #: What co-authors may do to the state themselves; the rest follows the decisions.
@@ -179,7 +198,7 @@ def change_state(actor: Any, proposal_id: int, action: str) -> Proposal:
     if act is not domain.Action.OPEN_DISCUSSION and selectors.has_open_round(proposal):
         raise Conflict(_("A round of the decision on this proposal is open."))
     try:
-        _set_state(proposal, act)
+        _set_state(proposal, act, actor)
     except domain.InvalidTransition:
         raise _state_conflict(proposal) from None
     return proposal
@@ -209,6 +228,13 @@ def invite_coauthor(actor: Any, proposal_id: int, member_id: int) -> CoAuthor:
         row.invited_at = timezone.now()
         row.responded_at = None
         row.save(update_fields=["status", "invited_by", "invited_at", "responded_at"])
+    audit.record(
+        actor,
+        "proposal.coauthor_invited",
+        row,
+        assembly_id=proposal.assembly_id,
+        after={"proposal": proposal.pk, "member": member_id},
+    )
     return row
 
 
@@ -226,6 +252,14 @@ def respond_to_invitation(actor: Any, proposal_id: int, *, accept: bool) -> CoAu
         raise Conflict(_("This invitation has been answered already."))
     if accept and not permissions.is_member(actor, proposal):
         raise Forbidden(_("Only members of this assembly can co-author."))
+    audit.record(
+        actor,
+        "proposal.coauthor_responded",
+        row,
+        assembly_id=proposal.assembly_id,
+        before={"status": row.status},
+        after={"status": CoAuthor.Status.ACCEPTED if accept else CoAuthor.Status.DECLINED},
+    )
     row.status = CoAuthor.Status.ACCEPTED if accept else CoAuthor.Status.DECLINED
     row.responded_at = timezone.now()
     row.save(update_fields=["status", "responded_at"])
@@ -273,7 +307,15 @@ def create_version(actor: Any, proposal_id: int, *, text: str, note: str) -> Ver
     _require_text_open(proposal)
     if text == selectors.current_version(proposal).text:
         raise _invalid("text", _("The text has not changed."))
-    return _new_version(proposal, text, note, actor)
+    version = _new_version(proposal, text, note, actor)
+    audit.record(
+        actor,
+        "proposal.version_created",
+        version,
+        assembly_id=proposal.assembly_id,
+        after={"proposal": proposal.pk, "number": version.number},
+    )
+    return version
 
 
 # --- Amendments ---------------------------------------------------------------------------
@@ -323,7 +365,7 @@ def propose_amendment(
         raise _invalid("text", _("The amendment does not change the text."))
     if domain.State(proposal.state) not in domain.OPEN_TO_MEMBERS:
         raise _state_conflict(proposal)
-    return Amendment.objects.create(
+    amendment = Amendment.objects.create(
         proposal=proposal,
         base_version=base,
         text=text,
@@ -331,6 +373,14 @@ def propose_amendment(
         paragraph=paragraph,
         author=actor,
     )
+    audit.record(
+        actor,
+        "proposal.amendment_proposed",
+        amendment,
+        assembly_id=proposal.assembly_id,
+        after={"proposal": proposal.pk, "version": base.number, "status": amendment.status},
+    )
+    return amendment
 
 
 def _lock_amendment(actor: Any, amendment_id: int) -> tuple[Amendment, Proposal]:
@@ -395,6 +445,14 @@ def _accept(actor: Any, amendment_id: int) -> Version | None:
             amendment.author,
             amendment,
         )
+    audit.record(
+        actor,
+        "proposal.amendment_accepted",
+        amendment,
+        assembly_id=proposal.assembly_id,
+        before={"status": amendment.status},
+        after={"status": Amendment.Status.ACCEPTED, "version": version.number},
+    )
     amendment.status = Amendment.Status.ACCEPTED
     amendment.needs_rebase = False
     amendment.version = version
@@ -410,6 +468,14 @@ def decline_amendment(actor: Any, amendment_id: int, *, reason: str) -> Amendmen
     permissions.require_edit(actor, proposal)
     reason = _clean("reason", reason, domain.MAX_REASON).strip()
     _require_open(amendment)
+    audit.record(
+        actor,
+        "proposal.amendment_declined",
+        amendment,
+        assembly_id=proposal.assembly_id,
+        before={"status": amendment.status},
+        after={"status": Amendment.Status.DECLINED},
+    )
     amendment.status = Amendment.Status.DECLINED
     amendment.reason = reason
     amendment.decided_by = actor
@@ -427,6 +493,14 @@ def promote_amendment(actor: Any, amendment_id: int) -> Amendment:
     _require_open(amendment)
     if domain.State(proposal.state) not in domain.OPEN_TO_MEMBERS:
         raise _state_conflict(proposal)
+    audit.record(
+        actor,
+        "proposal.amendment_promoted",
+        amendment,
+        assembly_id=proposal.assembly_id,
+        before={"status": amendment.status},
+        after={"status": Amendment.Status.PROMOTED},
+    )
     amendment.status = Amendment.Status.PROMOTED
     amendment.decided_by = actor
     amendment.decided_at = timezone.now()
@@ -456,6 +530,14 @@ def rebase_amendment(
     _require_open(amendment)
     if amendment.paragraph is not None and amendment.paragraph >= len(domain.paragraphs(base.text)):
         amendment.paragraph = None
+    audit.record(
+        actor,
+        "proposal.amendment_rebased",
+        amendment,
+        assembly_id=proposal.assembly_id,
+        before={"version": amendment.base_version.number},
+        after={"version": base.number},
+    )
     amendment.base_version = base
     amendment.text = text
     amendment.needs_rebase = False
@@ -547,6 +629,13 @@ def add_comment(
         anchor_version=anchor_version,
         anchor_paragraph=anchor_paragraph,
     )
+    audit.record(
+        actor,
+        "discussion.comment_added",
+        comment,
+        assembly_id=proposal.assembly_id,
+        after={"proposal": proposal.pk, "kind": kind},
+    )
     _publish_comment(proposal, comment)
     return comment
 
@@ -606,6 +695,14 @@ def edit_comment(actor: Any, comment_id: int, *, body: str, kind: str | None = N
     if body == comment.body and new_kind == comment.kind:
         return comment
     now = timezone.now()
+    audit.record(
+        actor,
+        "discussion.comment_edited",
+        comment,
+        assembly_id=comment.proposal.assembly_id,
+        before={"kind": comment.kind, "characters": len(comment.body)},
+        after={"kind": new_kind, "characters": len(body)},
+    )
     CommentRevision.objects.create(
         comment=comment,
         kind=comment.kind,
@@ -638,6 +735,13 @@ def hide_comment(actor: Any, comment_id: int, *, reason: str) -> Comment:
     ModerationEvent.objects.create(
         comment=comment, actor=actor, action=ModerationEvent.Action.HIDDEN, note=reason
     )
+    audit.record(
+        actor,
+        "discussion.comment_hidden",
+        comment,
+        assembly_id=comment.proposal.assembly_id,
+        after={"moderation": comment.moderation},
+    )
     return comment
 
 
@@ -651,6 +755,13 @@ def answer_moderation(actor: Any, comment_id: int, *, note: str) -> Comment:
         raise Conflict(_("This comment is not hidden."))
     ModerationEvent.objects.create(
         comment=comment, actor=actor, action=ModerationEvent.Action.ANSWERED, note=note
+    )
+    audit.record(
+        actor,
+        "discussion.moderation_answered",
+        comment,
+        assembly_id=comment.proposal.assembly_id,
+        after={"moderation": comment.moderation},
     )
     return comment
 
@@ -671,6 +782,13 @@ def request_restore(actor: Any, comment_id: int, *, note: str = "") -> Comment:
     ModerationEvent.objects.create(
         comment=comment, actor=actor, action=ModerationEvent.Action.RESTORE_REQUESTED, note=note
     )
+    audit.record(
+        actor,
+        "discussion.restore_requested",
+        comment,
+        assembly_id=comment.proposal.assembly_id,
+        after={"moderation": comment.moderation},
+    )
     return comment
 
 
@@ -686,6 +804,13 @@ def restore_comment(actor: Any, comment_id: int, *, note: str = "") -> Comment:
     comment.save(update_fields=["moderation", "hidden_reason"])
     ModerationEvent.objects.create(
         comment=comment, actor=actor, action=ModerationEvent.Action.RESTORED, note=note
+    )
+    audit.record(
+        actor,
+        "discussion.comment_restored",
+        comment,
+        assembly_id=comment.proposal.assembly_id,
+        after={"moderation": comment.moderation},
     )
     return comment
 
@@ -709,6 +834,13 @@ def react(actor: Any, comment_id: int, kind: str) -> Reaction:
     except IntegrityError:  # the same member's other tab got there first
         Reaction.objects.filter(comment=comment, member=actor).update(kind=kind)
         reaction = Reaction.objects.get(comment=comment, member=actor)
+    audit.record(
+        actor,
+        "discussion.reacted",
+        comment,
+        assembly_id=comment.proposal.assembly_id,
+        after={"kind": kind},
+    )
     return reaction
 
 
@@ -717,6 +849,10 @@ def unreact(actor: Any, comment_id: int) -> bool:
     comment = permissions.get_comment_for_user(actor, comment_id)
     permissions.require_comment(actor, comment.proposal)
     deleted, _rows = Reaction.objects.filter(comment=comment, member=actor).delete()
+    if deleted:
+        audit.record(
+            actor, "discussion.reaction_removed", comment, assembly_id=comment.proposal.assembly_id
+        )
     return deleted > 0
 
 
@@ -741,8 +877,17 @@ def cosign(actor: Any, proposal_id: int) -> bool:
     permissions.require_cosign(actor, proposal)
     if proposal.state != State.DISCUSSION:
         raise _state_conflict(proposal)
-    CoSignature.objects.get_or_create(proposal=proposal, member=actor)
-    return _update_readiness(proposal)
+    _row, created = CoSignature.objects.get_or_create(proposal=proposal, member=actor)
+    ready = _update_readiness(proposal)
+    if created:
+        audit.record(
+            actor,
+            "proposal.cosigned",
+            proposal,
+            assembly_id=proposal.assembly_id,
+            after={"member": actor.pk, "ready": ready},
+        )
+    return ready
 
 
 @transaction.atomic
@@ -753,6 +898,13 @@ def withdraw_cosign(actor: Any, proposal_id: int) -> bool:
     deleted, _rows = CoSignature.objects.filter(proposal=proposal, member=actor).delete()
     if not deleted:
         raise NotFound(_("You have not co-signed this proposal."))
+    audit.record(
+        actor,
+        "proposal.cosign_withdrawn",
+        proposal,
+        assembly_id=proposal.assembly_id,
+        before={"member": actor.pk},
+    )
     if proposal.state != State.DISCUSSION:
         return proposal.ready_at is not None
     return _update_readiness(proposal)
@@ -815,6 +967,14 @@ def decision_round_closed(round_: Any) -> None:
                     _("Amendment #%(id)s adopted by ranked choice.") % {"id": amendment.pk},
                     amendment.author,
                     amendment,
+                )
+                audit.record(
+                    None,
+                    "proposal.amendment_accepted",
+                    amendment,
+                    assembly_id=proposal.assembly_id,
+                    before={"status": amendment.status},
+                    after={"status": Amendment.Status.ACCEPTED, "version": version.number},
                 )
                 amendment.status = Amendment.Status.ACCEPTED
                 amendment.version = version

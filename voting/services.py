@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 
 from assembly.models import Assembly, Session, SessionStatus
 from assembly.services import emit_in_session, lock_session
+from audit import services as audit
 from realtime.errors import Conflict, Forbidden, Invalid, NotFound
 from realtime.protocol import frame
 from realtime.publish import publish_snapshot
@@ -133,6 +134,19 @@ def create_decision(
             )
         )
         Alternative.objects.bulk_create(rows)
+    audit.record(
+        actor,
+        "decision.created",
+        decision,
+        assembly_id=assembly.pk,
+        after={
+            "title": decision.title,
+            "method": decision.method,
+            "status": decision.status,
+            "proposal": decision.proposal_id,
+            "group": decision.working_group_id,
+        },
+    )
     if session is not None:
         locked = lock_session(session.pk)
         emit_in_session(locked, events.DecisionAdded(decision=selectors.decision_summary(decision)))
@@ -201,6 +215,14 @@ def open_round(
         opened_at=now,
         closes_at=closes_at,
         opened_by=actor,
+    )
+    audit.record(
+        actor,
+        "decision.round_opened",
+        decision,
+        assembly_id=decision.assembly_id,
+        before={"status": decision.status},
+        after={"status": Decision.Status.OPEN, "number": round_.number, "closes_at": closes_at},
     )
     decision.status = Decision.Status.OPEN
     decision.save(update_fields=["status"])
@@ -362,9 +384,17 @@ def _close(round_: Round, decision: Decision, actor: Any, fallback: bool) -> Rou
     round_.save()
     # A temperature check may be taken again; only an adoption ends the rounds.
     final = {domain.Outcome.ADOPTED, domain.Outcome.ADOPTED_BY_FALLBACK}
-    decision.status = (
-        Decision.Status.CONCLUDED if result.outcome in final else Decision.Status.BETWEEN
+    status = Decision.Status.CONCLUDED if result.outcome in final else Decision.Status.BETWEEN
+    # Without an actor the deadline closed it: the system acted.
+    audit.record(
+        round_.closed_by,
+        "decision.round_closed",
+        decision,
+        assembly_id=decision.assembly_id,
+        before={"status": decision.status},
+        after={"status": status, "number": round_.number, "outcome": round_.outcome},
     )
+    decision.status = status
     decision.save(update_fields=["status"])
     if decision.proposal_id is not None:
         proposals_services().decision_round_closed(round_)
@@ -496,6 +526,16 @@ def resolve_dissent(
             decision.save(update_fields=["text"])
     else:
         raise Invalid(_("Some fields are not valid."), {"resolution": _("Unknown.")})
+    secret = domain.parse_policy(decision.policy).secret
+    audit.record(
+        actor,
+        "decision.dissent_resolved",
+        # A secret stance is named by its decision only: its id would tell the order of casting.
+        decision if secret else stance,
+        assembly_id=decision.assembly_id,
+        before={"resolution": stance.resolution},
+        after={"resolution": resolution},
+    )
     stance.resolution = resolution
     stance.resolution_note = note[:MAX_REASON]
     stance.resolved_at = timezone.now()
@@ -584,6 +624,14 @@ def record_decision(
         review_at=review_at,
         supersedes=previous,
         recorded_by=actor,
+    )
+    audit.record(
+        actor,
+        "decision.recorded",
+        decision,
+        assembly_id=decision.assembly_id,
+        before={"status": decision.status},
+        after={"status": Decision.Status.RECORDED, "ref": record.ref},
     )
     decision.status = Decision.Status.RECORDED
     decision.save(update_fields=["status"])

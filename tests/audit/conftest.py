@@ -1,0 +1,1 @@
+from tests.voting.conftest import present  # noqa: F401  (fixture)
