@@ -591,10 +591,11 @@ def next_deadline() -> datetime | None:
 
 
 def _tally_frame(decision_id: int) -> tuple[int, str] | None:
-    decision = Decision.objects.filter(pk=decision_id).first()
+    """The coalesced tally frame: two queries whatever the number of members."""
+    decision = selectors.counted(Decision.objects.filter(pk=decision_id)).first()
     if decision is None or decision.session_id is None:
         return None
-    tally = selectors.live_tally(decision)
+    tally = selectors.live_tallies([decision]).get(decision.pk)
     if tally is None:
         return None
     return decision.session_id, frame(events.TallyChanged.name, None, tally)
