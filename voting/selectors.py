@@ -73,10 +73,18 @@ def _counts(decision: Decision) -> _Counted:
 
 
 def present_count(decision: Decision) -> int:
+    """How many of those who may take part are checked in to the decision's session."""
     if decision.session_id is None:
         return 0
-    found = counted(Decision.objects.filter(pk=decision.pk)).first()
-    return _counts(found).present if found is not None else 0
+    from voting.permissions import count_present
+
+    found = (
+        Decision.objects.filter(pk=decision.pk)
+        .annotate(n=count_present())
+        .values_list("n", flat=True)
+        .first()
+    )
+    return found or 0
 
 
 def open_round(decision: Decision) -> Round | None:
