@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import IntegerField, QuerySet
+from django.db.models.expressions import RawSQL
 from django.utils.translation import gettext as _
 
 from assembly import permissions as assembly_permissions
@@ -22,6 +24,33 @@ def eligible_ids(decision: Decision) -> QuerySet[Any, int]:
     return members.values_list("user_id", flat=True)
 
 
+# The rule of eligible_ids for every decision of a query at once (``voting_decision`` is
+# the enclosing query's row): SQL, because the ORM's nested subqueries for it took
+# longer to compile than the database took to count 2,000 members.
+_ELIGIBLE = """
+    FROM assembly_membership m
+    WHERE m.assembly_id = voting_decision.assembly_id AND m.role = %s
+    AND (voting_decision.working_group_id IS NULL OR EXISTS (
+        SELECT 1 FROM assembly_workinggroupmembership g
+        WHERE g.group_id = voting_decision.working_group_id AND g.user_id = m.user_id))
+"""
+
+
+def count_eligible() -> RawSQL:
+    """For a query of decisions: how many members may take part in each."""
+    sql = f"(SELECT COUNT(*) {_ELIGIBLE})"
+    return RawSQL(sql, (Role.MEMBER.value,), IntegerField())  # noqa: S611
+
+
+def count_present() -> RawSQL:
+    """For a query of decisions: how many of those who may take part are checked in to
+    the decision's session (none for a decision without a session)."""
+    sql = f"""(SELECT COUNT(*) {_ELIGIBLE} AND EXISTS (
+        SELECT 1 FROM assembly_attendance a
+        WHERE a.session_id = voting_decision.session_id AND a.member_id = m.user_id))"""  # noqa: S608 (constant text)
+    return RawSQL(sql, (Role.MEMBER.value,), IntegerField())  # noqa: S611
+
+
 def is_eligible(user: Any, decision: Decision) -> bool:
     if user is None or not user.is_authenticated:
         return False
@@ -34,10 +63,28 @@ def is_present(user: Any, decision: Decision) -> bool:
     return Attendance.objects.filter(session_id=decision.session_id, member_id=user.pk).exists()
 
 
+@dataclass(frozen=True)
+class Standing:
+    """What the gates of a stance need to know of its caster, read together with the
+    decision in one query (``voting.services.cast_stance``): the caster's role in the
+    assembly (None without a membership), whether they are in the decision's working
+    group (True when it has none), and whether they are checked in to its session."""
+
+    role: str | None
+    in_group: bool
+    present: bool
+
+
 def can_view_decision(user: Any, decision: Decision) -> bool:
     if decision.session is not None:
         return assembly_permissions.can_view_session(user, decision.session)
     return assembly_permissions.can_view_assembly(user, decision.assembly)
+
+
+def can_view_decision_as(user: Any, decision: Decision, standing: Standing) -> bool:
+    """``can_view_decision``, given the caster's standing: any membership of the assembly
+    sees its sessions and decisions, so only people without one need a further look."""
+    return standing.role is not None or can_view_decision(user, decision)
 
 
 def get_decision_for_user(user: Any, decision_id: int) -> Decision:
@@ -83,10 +130,22 @@ def can_view_record(user: Any, record: Record) -> bool:
     )
 
 
-def require_eligible(user: Any, decision: Decision) -> None:
-    if not is_eligible(user, decision):
+def require_eligible(user: Any, decision: Decision, standing: Standing | None = None) -> None:
+    """Only eligible members take part, and in a live decision only once checked in.
+
+    With ``standing`` (read with the decision) it asks the database nothing more; the
+    rule is :func:`eligible_memberships`'s: a member's role, and the group if any.
+    """
+    if standing is None:
+        eligible = is_eligible(user, decision)
+    else:
+        eligible = standing.role == Role.MEMBER and standing.in_group
+    if not eligible:
         raise Forbidden(_("Only the members this decision belongs to can take part."))
-    if decision.session_id is not None and not is_present(user, decision):
+    if decision.session_id is None:
+        return
+    present = is_present(user, decision) if standing is None else standing.present
+    if not present:
         raise Forbidden(_('Check in first: press "I\'m here".'))
 
 

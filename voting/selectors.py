@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import unicodedata
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
+from django.db.models.fields.json import KT
 from django.urls import reverse
 from django.utils import timezone
 
-from assembly.models import Attendance
 from voting import domain
 from voting.models import Decision, Record, Round, Stance
 
@@ -31,56 +32,121 @@ def fold(text: str) -> str:
 def option_keys(decision: Decision) -> list[str]:
     method = domain.Method(decision.method)
     if method is domain.Method.RANKED:
-        return list(decision.alternatives.values_list("key", flat=True))
+        # ``all()``: no query when the alternatives were prefetched with the decision.
+        return [a.key for a in decision.alternatives.all()]
     return list(domain.OPTIONS[method])
 
 
+def counted(decisions: QuerySet[Decision]) -> QuerySet[Decision]:
+    """Decisions with what their tallies count, in the same query whatever the number of
+    members: ``eligible_count``, ``present_count``, and the open round's id and number
+    (``open_round_id``, ``open_round_number``, None between rounds)."""
+    from voting.permissions import count_eligible, count_present
+
+    open_rounds = Round.objects.filter(
+        decision_id=OuterRef("pk"), closed_at__isnull=True
+    ).order_by()
+    return decisions.annotate(
+        eligible_count=count_eligible(),
+        present_count=count_present(),
+        open_round_id=Subquery(open_rounds.values("pk")[:1]),
+        open_round_number=Subquery(open_rounds.values("number")[:1]),
+    )
+
+
+@dataclass(frozen=True)
+class _Counted:
+    eligible: int
+    present: int
+    round_id: int | None
+    round_number: int | None
+
+
+def _counts(decision: Decision) -> _Counted:
+    row = vars(decision)  # the annotations of counted()
+    return _Counted(
+        eligible=row["eligible_count"],
+        present=row["present_count"],
+        round_id=row["open_round_id"],
+        round_number=row["open_round_number"],
+    )
+
+
 def present_count(decision: Decision) -> int:
+    """How many of those who may take part are checked in to the decision's session."""
     if decision.session_id is None:
         return 0
-    from voting.permissions import eligible_ids
+    from voting.permissions import count_present
 
-    return Attendance.objects.filter(
-        session_id=decision.session_id, member_id__in=eligible_ids(decision)
-    ).count()
+    found = (
+        Decision.objects.filter(pk=decision.pk)
+        .annotate(n=count_present())
+        .values_list("n", flat=True)
+        .first()
+    )
+    return found or 0
 
 
 def open_round(decision: Decision) -> Round | None:
     return decision.rounds.filter(closed_at__isnull=True).first()
 
 
-def live_tally(decision: Decision) -> dict[str, Any] | None:
-    """The open round's tally as ``decision.tally_changed`` data, counts hidden if the
-    policy reveals them only after close."""
-    round_ = open_round(decision)
-    if round_ is None:
-        return None
-    from voting.permissions import eligible_ids
+def live_tallies(decisions: list[Decision]) -> dict[int, dict[str, Any]]:
+    """The open rounds' tallies of decisions read through :func:`counted`, by decision id,
+    as ``decision.tally_changed`` data: one query for all of them (one more for ranked
+    decisions' alternatives unless prefetched). Counts are hidden if the policy reveals
+    them only after close."""
+    open_decisions = [
+        (d, c, c.round_id) for d in decisions if (c := _counts(d)).round_id is not None
+    ]
+    if not open_decisions:
+        return {}
+    # Stances per round and option, and per first choice for a ranking.
+    rows = (
+        Stance.objects.filter(round_id__in=[round_id for _d, _c, round_id in open_decisions])
+        .order_by()
+        .values("round_id", "option", first=KT("ranking__0"))
+        .annotate(n=Count("pk"))
+    )
+    responded: dict[int, int] = {}
+    by_option: dict[int, dict[str, int]] = {}
+    by_first: dict[int, dict[str, int]] = {}
+    for row in rows:
+        round_id, n = row["round_id"], row["n"]
+        responded[round_id] = responded.get(round_id, 0) + n
+        options = by_option.setdefault(round_id, {})
+        options[row["option"]] = options.get(row["option"], 0) + n
+        if row["first"]:
+            firsts = by_first.setdefault(round_id, {})
+            firsts[row["first"]] = firsts.get(row["first"], 0) + n
+    tallies: dict[int, dict[str, Any]] = {}
+    for decision, count, round_id in open_decisions:
+        policy = domain.parse_policy(decision.policy)
+        method = domain.Method(decision.method)
+        tally_counts: dict[str, int] | None = None
+        if policy.reveal == "live":
+            if method is domain.Method.RANKED:
+                tally_counts = dict.fromkeys(option_keys(decision), 0)
+                for key, n in by_first.get(round_id, {}).items():
+                    tally_counts[key] = tally_counts.get(key, 0) + n
+            else:
+                found = by_option.get(round_id, {})
+                tally_counts = {option: found.get(option, 0) for option in domain.OPTIONS[method]}
+        tallies[decision.pk] = {
+            "decision": decision.pk,
+            "round": count.round_number,
+            "responded": responded.get(round_id, 0),
+            "eligible": count.eligible,
+            "present": count.present,
+            "counts": tally_counts,
+        }
+    return tallies
 
-    policy = domain.parse_policy(decision.policy)
-    method = domain.Method(decision.method)
-    responded = round_.stances.count()
-    counts: dict[str, int] | None = None
-    if policy.reveal == "live":
-        if method is domain.Method.RANKED:
-            first: dict[str, int] = dict.fromkeys(option_keys(decision), 0)
-            for ranking in round_.stances.values_list("ranking", flat=True):
-                if ranking:
-                    first[ranking[0]] = first.get(ranking[0], 0) + 1
-            counts = first
-        else:
-            rows = dict(
-                round_.stances.values("option").annotate(n=Count("id")).values_list("option", "n")
-            )
-            counts = {option: rows.get(option, 0) for option in domain.OPTIONS[method]}
-    return {
-        "decision": decision.pk,
-        "round": round_.number,
-        "responded": responded,
-        "eligible": eligible_ids(decision).count(),
-        "present": present_count(decision),
-        "counts": counts,
-    }
+
+def live_tally(decision: Decision) -> dict[str, Any] | None:
+    """The open round's tally (see :func:`live_tallies`), None between rounds."""
+    found = counted(Decision.objects.filter(pk=decision.pk)).first()
+    return live_tallies([found]).get(decision.pk) if found is not None else None
 
 
 def result_json(result: domain.Result) -> dict[str, Any]:
@@ -98,10 +164,28 @@ def result_json(result: domain.Result) -> dict[str, Any]:
     return data
 
 
+def summaries(decisions: QuerySet[Decision]) -> list[dict[str, Any]]:
+    """Entries of the session state's ``decisions``, in four queries whatever the number
+    of decisions and members: the decisions with their counts and register entries,
+    their rounds, their alternatives, and the open rounds' stances."""
+    rows = list(
+        counted(decisions)
+        .select_related("record__assembly")
+        .prefetch_related("rounds", "alternatives")
+    )
+    tallies = live_tallies(rows)
+    return [_summary(decision, tallies.get(decision.pk)) for decision in rows]
+
+
 def decision_summary(decision: Decision) -> dict[str, Any]:
     """One entry of the session state's ``decisions``."""
+    return summaries(Decision.objects.filter(pk=decision.pk))[0]
+
+
+def _summary(decision: Decision, tally: dict[str, Any] | None) -> dict[str, Any]:
     rounds = list(decision.rounds.all())
     current = rounds[-1] if rounds else None
+    record = getattr(decision, "record", None)
     summary: dict[str, Any] = {
         "id": decision.pk,
         "title": decision.title,
@@ -119,11 +203,11 @@ def decision_summary(decision: Decision) -> dict[str, Any]:
             else None
         ),
         "outcome": current.outcome if current and not current.is_open else None,
-        "tally": live_tally(decision)
+        "tally": tally
         if current and current.is_open
         else (current.result.get("tally") if current else None),
-        "ref": decision.record.ref if hasattr(decision, "record") else None,
-        "url": record_url(decision.record) if hasattr(decision, "record") else None,
+        "ref": record.ref if record is not None else None,
+        "url": record_url(record) if record is not None else None,
         "winner": (current.result.get("winner") if current and not current.is_open else None),
     }
     if decision.method == domain.Method.RANKED:
@@ -141,8 +225,7 @@ def record_url(record: Record) -> str:
 
 
 def decisions_for_session(session_id: int) -> list[dict[str, Any]]:
-    decisions = Decision.objects.filter(session_id=session_id).order_by("created_at", "id")
-    return [decision_summary(d) for d in decisions.select_related("record")]
+    return summaries(Decision.objects.filter(session_id=session_id).order_by("created_at", "id"))
 
 
 def dissent_json(decision: Decision, round_: Round) -> list[dict[str, Any]]:

@@ -7,6 +7,8 @@ page's plain forms and the API. Outcomes come from :func:`voting.domain.decide`.
 from __future__ import annotations
 
 import logging
+import uuid
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -251,23 +253,182 @@ def _wake_scheduler() -> None:
     scheduler.wake()
 
 
-def _lock_round_for_cast(decision: Decision) -> Round | None:
-    """The open round, read so that a concurrent close waits for this cast to commit.
+# The read of a cast: the decision, the open round (locked), and the caster's standing.
+# One statement instead of one per fact. The round is locked ``FOR KEY SHARE``: casts do
+# not wait for each other, and a close (``FOR UPDATE`` on the round) waits for the casts
+# that read the round open, while a cast that comes after a close finds no open round.
+# SQLite has no row locks and needs none: it lets one writer in at a time.
+_CAST_READ = """
+WITH open_round AS (
+    SELECT id, number, closes_at FROM voting_round
+    WHERE decision_id = %(decision)s AND closed_at IS NULL {lock}
+)
+SELECT d.*,
+    (SELECT m.role FROM assembly_membership m
+        WHERE m.assembly_id = d.assembly_id AND m.user_id = %(user)s) AS cast_role,
+    (d.working_group_id IS NULL OR EXISTS (
+        SELECT 1 FROM assembly_workinggroupmembership g
+        WHERE g.group_id = d.working_group_id AND g.user_id = %(user)s)) AS cast_in_group,
+    EXISTS (SELECT 1 FROM assembly_attendance a
+        WHERE a.session_id = d.session_id AND a.member_id = %(user)s) AS cast_present,
+    r.id AS cast_round_id,
+    r.number AS cast_round_number,
+    (r.closes_at IS NOT NULL AND r.closes_at <= %(now)s) AS cast_round_due,
+    (SELECT s.id FROM voting_stance s
+        WHERE s.round_id = r.id AND s.member_id = %(user)s) AS cast_stance_id
+FROM voting_decision d LEFT JOIN open_round r ON TRUE
+WHERE d.id = %(decision)s
+"""
 
-    On PostgreSQL ``FOR KEY SHARE`` lets casts run side by side while the close's
-    ``FOR UPDATE`` waits for them (and they for it); SQLite serialises writers anyway.
-    """
-    rounds = Round.objects.filter(decision=decision, closed_at__isnull=True)
-    if connection.vendor == "postgresql":
-        found = list(
-            Round.objects.raw(
-                "SELECT * FROM voting_round WHERE decision_id = %s AND closed_at IS NULL "
-                "FOR KEY SHARE",
-                [decision.pk],
-            )
-        )
-        return found[0] if found else None
-    return rounds.first()
+# A first stance, unless the member has one (cast a moment ago from another tab).
+_CAST_INSERT = """
+INSERT INTO voting_stance (round_id, member_id, option, ranking, reason, cast_at,
+    updated_at, resolution, resolution_note, resolved_at)
+VALUES (%(round)s, %(user)s, %(option)s, %(ranking)s, %(reason)s, %(now)s, %(now)s,
+    %(resolution)s, '', NULL)
+ON CONFLICT (round_id, member_id) WHERE member_id IS NOT NULL DO NOTHING
+RETURNING id
+"""
+
+# A changed stance, its earlier form kept as a StanceChange: ``earlier`` locks the row and
+# sees its latest committed form (another tab's change included), the update returns it,
+# and the history row is made of it.
+_CAST_CHANGE = """
+WITH earlier AS (
+    SELECT id, option, ranking, reason, updated_at FROM voting_stance
+    WHERE round_id = %(round)s AND member_id = %(user)s FOR UPDATE
+), changed AS (
+    UPDATE voting_stance SET option = %(option)s, ranking = %(ranking)s,
+        reason = %(reason)s, updated_at = %(now)s
+    FROM earlier WHERE voting_stance.id = earlier.id
+    RETURNING earlier.id, earlier.option, earlier.ranking, earlier.reason, earlier.updated_at
+)
+INSERT INTO voting_stancechange (stance_id, option, ranking, reason, cast_at)
+SELECT id, option, ranking, reason, updated_at FROM changed
+RETURNING stance_id
+"""
+
+# A secret ballot: the participation, and the ballot only if the participation is new.
+# The ballot carries the round's opening time, so that no time of its own ties it to
+# the participation.
+_CAST_BALLOT = """
+WITH taking_part AS (
+    INSERT INTO voting_participation (id, round_id, member_id)
+    VALUES (%(participation)s, %(round)s, %(user)s)
+    ON CONFLICT (round_id, member_id) DO NOTHING
+    RETURNING round_id
+)
+INSERT INTO voting_stance (round_id, member_id, option, ranking, reason, cast_at,
+    updated_at, resolution, resolution_note, resolved_at)
+SELECT r.id, NULL, %(option)s, %(ranking)s, %(reason)s, r.opened_at, r.opened_at,
+    %(resolution)s, '', NULL
+FROM taking_part JOIN voting_round r ON r.id = taking_part.round_id
+RETURNING id
+"""
+
+
+@dataclass(frozen=True)
+class _CastTarget:
+    decision: Decision
+    standing: permissions.Standing
+    round_id: int | None
+    round_number: int | None
+    round_due: bool
+    stance_id: int | None
+
+
+def _cast_target(actor: Any, decision_id: int, now: datetime) -> _CastTarget | None:
+    """The decision with its open round (locked) and the caster's standing, in one query."""
+    lock = "FOR KEY SHARE" if connection.vendor == "postgresql" else ""
+    params = {
+        "decision": decision_id,
+        "user": actor.pk if actor is not None and actor.is_authenticated else None,
+        "now": connection.ops.adapt_datetimefield_value(now),
+    }
+    found = list(Decision.objects.raw(_CAST_READ.format(lock=lock), params))
+    if not found:
+        return None
+    decision = found[0]
+    row = vars(decision)  # the columns beyond the decision's own
+    return _CastTarget(
+        decision=decision,
+        standing=permissions.Standing(
+            role=row["cast_role"],
+            in_group=bool(row["cast_in_group"]),
+            present=bool(row["cast_present"]),
+        ),
+        round_id=row["cast_round_id"],
+        round_number=row["cast_round_number"],
+        round_due=bool(row["cast_round_due"]),
+        stance_id=row["cast_stance_id"],
+    )
+
+
+def _fast_writes() -> bool:
+    """Casts write with single PostgreSQL statements (data-modifying ``WITH``); other
+    databases (SQLite for development) take the ORM's way, a few statements more."""
+    return connection.vendor == "postgresql"
+
+
+def _stance_params(
+    actor: Any, round_id: int, fields: dict[str, Any], now: datetime
+) -> dict[str, Any]:
+    ranking = Stance._meta.get_field("ranking")
+    return {
+        "round": round_id,
+        "user": actor.pk,
+        "option": fields["option"],
+        "ranking": ranking.get_db_prep_save(fields["ranking"], connection),
+        "reason": fields["reason"],
+        "now": connection.ops.adapt_datetimefield_value(now),
+        "resolution": Stance.Resolution.OPEN.value,
+    }
+
+
+def _returned(sql: str, params: dict[str, Any]) -> bool:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchone() is not None
+
+
+def _cast_secret(actor: Any, round_id: int, fields: dict[str, Any], now: datetime) -> None:
+    if _fast_writes():
+        params = _stance_params(actor, round_id, fields, now)
+        if not _returned(_CAST_BALLOT, {**params, "participation": uuid.uuid4()}):
+            raise Conflict(_("A secret stance cannot be changed."))
+        return
+    try:
+        with transaction.atomic():
+            Participation.objects.create(round_id=round_id, member=actor)
+    except IntegrityError:
+        raise Conflict(_("A secret stance cannot be changed.")) from None
+    opened_at = Round.objects.values_list("opened_at", flat=True).get(pk=round_id)
+    Stance.objects.create(
+        round_id=round_id, member=None, cast_at=opened_at, updated_at=opened_at, **fields
+    )
+
+
+def _cast_first(actor: Any, round_id: int, fields: dict[str, Any], now: datetime) -> bool:
+    """Store a first stance; False if the member has one already."""
+    return _returned(_CAST_INSERT, _stance_params(actor, round_id, fields, now))
+
+
+def _cast_change(actor: Any, round_id: int, fields: dict[str, Any], now: datetime) -> None:
+    if _fast_writes():
+        if not _returned(_CAST_CHANGE, _stance_params(actor, round_id, fields, now)):
+            raise Conflict(_("This round is closed."))  # the round is gone
+        return
+    existing = Stance.objects.select_for_update().filter(round_id=round_id, member=actor).first()
+    if existing is None:
+        raise Conflict(_("This round is closed."))
+    StanceChange.objects.create(
+        stance=existing,
+        option=existing.option,
+        ranking=existing.ranking,
+        reason=existing.reason,
+        cast_at=existing.updated_at,
+    )
+    Stance.objects.filter(pk=existing.pk).update(updated_at=now, **fields)
 
 
 @transaction.atomic
@@ -280,12 +441,21 @@ def cast_stance(
     reason: str = "",
     session_id: int | None = None,
 ) -> dict[str, Any]:
-    decision = permissions.get_decision_for_user(actor, decision_id)
-    _in_session(decision, session_id)
-    permissions.require_eligible(actor, decision)
-    round_ = _lock_round_for_cast(decision)
+    """Store a member's stance in the open round, or change it (keeping the earlier one).
+
+    On PostgreSQL a stance is one read (:data:`_CAST_READ`) and one write: a first
+    stance, a change or a secret ballot each take a single statement.
+    """
     now = timezone.now()
-    if round_ is None or (round_.closes_at is not None and round_.closes_at <= now):
+    target = _cast_target(actor, decision_id, now)
+    if target is None or not permissions.can_view_decision_as(
+        actor, target.decision, target.standing
+    ):
+        raise NotFound(_("There is no such decision."))
+    decision = target.decision
+    _in_session(decision, session_id)
+    permissions.require_eligible(actor, decision, target.standing)
+    if target.round_id is None or target.round_number is None or target.round_due:
         raise Conflict(_("This round is closed."))
     if len(reason) > MAX_REASON:
         raise Invalid(
@@ -314,42 +484,14 @@ def cast_stance(
     }
     changed = False
     if policy.secret:
-        try:
-            with transaction.atomic():
-                Participation.objects.create(round=round_, member=actor)
-        except IntegrityError:
-            raise Conflict(_("A secret stance cannot be changed.")) from None
-        # No time of its own: the ballot's time would tie it to the participation.
-        Stance.objects.create(
-            round=round_,
-            member=None,
-            cast_at=round_.opened_at,
-            updated_at=round_.opened_at,
-            **fields,
-        )
-    else:
-        existing = Stance.objects.filter(round=round_, member=actor).first()
-        if existing is None:
-            try:
-                with transaction.atomic():
-                    Stance.objects.create(
-                        round=round_, member=actor, cast_at=now, updated_at=now, **fields
-                    )
-            except IntegrityError:  # the same member's other tab got there first
-                existing = Stance.objects.get(round=round_, member=actor)
-        if existing is not None:
-            changed = True
-            StanceChange.objects.create(
-                stance=existing,
-                option=existing.option,
-                ranking=existing.ranking,
-                reason=existing.reason,
-                cast_at=existing.updated_at,
-            )
-            Stance.objects.filter(pk=existing.pk).update(updated_at=now, **fields)
+        _cast_secret(actor, target.round_id, fields, now)
+    elif target.stance_id is not None or not _cast_first(actor, target.round_id, fields, now):
+        # A change; or the member's other tab cast a first stance a moment ago.
+        _cast_change(actor, target.round_id, fields, now)
+        changed = True
     if decision.session_id is not None:
         publish_tally(decision.pk)
-    return {"decision": decision.pk, "round": round_.number, "changed": changed}
+    return {"decision": decision.pk, "round": target.round_number, "changed": changed}
 
 
 def _close(round_: Round, decision: Decision, actor: Any, fallback: bool) -> Round:
@@ -479,10 +621,11 @@ def next_deadline() -> datetime | None:
 
 
 def _tally_frame(decision_id: int) -> tuple[int, str] | None:
-    decision = Decision.objects.filter(pk=decision_id).first()
+    """The coalesced tally frame: two queries whatever the number of members."""
+    decision = selectors.counted(Decision.objects.filter(pk=decision_id)).first()
     if decision is None or decision.session_id is None:
         return None
-    tally = selectors.live_tally(decision)
+    tally = selectors.live_tallies([decision]).get(decision.pk)
     if tally is None:
         return None
     return decision.session_id, frame(events.TallyChanged.name, None, tally)

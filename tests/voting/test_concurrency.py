@@ -12,8 +12,8 @@ from tests.assembly.test_concurrency import run_together
 from tests.conftest import make_user, need, uses_postgres
 from tests.realtime.verify import recorded_frames
 from tests.voting.conftest import check_in, new_decision
-from voting import services
-from voting.models import Participation, Record, Round, Stance
+from voting import selectors, services
+from voting.models import Participation, Record, Round, Stance, StanceChange
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
@@ -78,6 +78,77 @@ def test_casts_racing_a_close_are_counted_or_refused(
     # Every accepted stance is in the closed round's tally; no stance came after the close.
     assert Stance.objects.filter(round=round_).count() == len(accepted)
     assert round_.result["tally"]["responded"] == len(accepted)
+
+
+def test_many_first_stances_at_once_are_each_stored_once(
+    live_session, assembly, facilitator, member, member2
+) -> None:
+    """A storm of first stances from many threads, each with its own connection (as the
+    consumer's pool of database threads casts them), then a storm of changes."""
+    from assembly.models import Membership, Role
+
+    voters = [member, member2]
+    for n in range(14):
+        user = make_user(f"firtina{n}", f"Üye {n}")
+        Membership.objects.create(assembly=assembly, user=user, role=Role.MEMBER)
+        voters.append(user)
+    check_in(live_session, facilitator, *voters)
+    decision = new_decision(facilitator, session=live_session)
+    services.open_round(facilitator, decision.pk)
+
+    def option(index: int) -> str:
+        return "consent" if index % 3 else "concern"
+
+    results = run_together(
+        *[
+            lambda u=u, i=i: services.cast_stance(u, decision.pk, option=option(i), reason="Ç.")
+            for i, u in enumerate(voters)
+        ]
+    )
+    assert [r["changed"] for r in results] == [False] * len(voters)
+    stances = Stance.objects.filter(round__decision=decision)
+    assert sorted(stances.values_list("member_id", flat=True)) == sorted(u.pk for u in voters)
+    tally = selectors.live_tally(decision)
+    assert tally is not None
+    expected = {"consent": 0, "concern": 0, "objection": 0}
+    for i in range(len(voters)):
+        expected[option(i)] += 1
+    assert (tally["responded"], tally["counts"]) == (len(voters), expected)
+    # Everyone changes their stance at once: still one stance each, the earlier kept.
+    results = run_together(
+        *[
+            lambda u=u: services.cast_stance(u, decision.pk, option="objection", reason="İ.")
+            for u in voters
+        ]
+    )
+    assert all(r["changed"] for r in results)
+    assert stances.count() == len(voters)
+    assert set(stances.values_list("option", flat=True)) == {"objection"}
+    earlier = StanceChange.objects.filter(stance__round__decision=decision)
+    assert sorted(earlier.values_list("stance__member_id", "option")) == sorted(
+        (u.pk, option(i)) for i, u in enumerate(voters)
+    )
+    tally = selectors.live_tally(decision)
+    assert tally is not None and tally["counts"]["objection"] == len(voters)
+
+
+def test_the_same_member_changing_from_many_tabs_keeps_every_change(live_round, member) -> None:
+    """Each change keeps the stance it replaced, even when they come at once."""
+    services.cast_stance(member, live_round.pk, option="consent")
+    options = ["concern", "objection", "concern", "objection", "consent", "concern"]
+    run_together(
+        *[
+            lambda o=o: services.cast_stance(member, live_round.pk, option=o, reason="R.")
+            for o in options
+        ]
+    )
+    stance = Stance.objects.get(member=member)
+    kept = list(StanceChange.objects.filter(stance=stance).order_by("id"))
+    assert len(kept) == len(options)
+    # Serialised on the stance's row lock: the first change kept the first stance, and
+    # every later one kept what the change before it stored, none lost, none twice.
+    assert kept[0].option == "consent"
+    assert sorted([c.option for c in kept[1:]] + [stance.option]) == sorted(options)
 
 
 def test_the_same_member_casting_twice_at_once_keeps_one_stance(live_round, member) -> None:
