@@ -237,7 +237,10 @@ def _manage(env: dict[str, str], *args: str, timeout: float = 600) -> str:
     return done.stdout
 
 
-def _daphne_cmd(port: int) -> list[str]:
+ORTAK_APP = "config.asgi:application"
+
+
+def _daphne_cmd(port: int, app: str = ORTAK_APP) -> list[str]:
     daphne = str(Path(sys.executable).parent / "daphne")
     return [
         daphne,
@@ -245,7 +248,7 @@ def _daphne_cmd(port: int) -> list[str]:
         "1048576",
         "-e",
         f"tcp:port={port}:interface=127.0.0.1:backlog=1024",
-        "config.asgi:application",
+        app,
     ]
 
 
@@ -261,6 +264,35 @@ def ortak_server(
     extra_env: dict[str, str] | None = None,
 ) -> Iterator[Target]:
     """A fresh Ortak: database, migrations, fixture, then ``procs`` Daphne processes."""
+    with _django_server(
+        "ortak",
+        ORTAK_APP,
+        "config.settings",
+        members,
+        workdir,
+        procs=procs,
+        backend=backend,
+        method=method,
+        agenda=agenda,
+        extra_env=extra_env,
+    ) as target:
+        yield target
+
+
+@contextlib.contextmanager
+def _django_server(
+    name: str,
+    app: str,
+    settings_module: str,
+    members: int,
+    workdir: Path,
+    *,
+    procs: int,
+    backend: str,
+    method: str,
+    agenda: bool,
+    extra_env: dict[str, str] | None,
+) -> Iterator[Target]:
     if backend not in {"postgres", "embedded"}:
         raise ValueError(backend)
     if backend == "embedded" and procs != 1:
@@ -273,7 +305,7 @@ def ortak_server(
         "SECRET_KEY": secrets.token_urlsafe(50),
         "ORTAK_ALLOW_FIXTURES": "1",
         "ALLOWED_HOSTS": "127.0.0.1,localhost",
-        "DJANGO_SETTINGS_MODULE": "config.settings",
+        "DJANGO_SETTINGS_MODULE": settings_module,
         "PYTHONUNBUFFERED": "1",
     }
     env.pop("REDIS_URL", None)
@@ -320,16 +352,16 @@ def ortak_server(
         ports = [free_port() for _ in range(procs)]
         t0 = time.monotonic()
         for port in ports:
-            log = workdir / f"daphne-{port}.log"
-            servers.append(spawn(_daphne_cmd(port), env, log))
+            log = workdir / f"daphne-{name}-{port}.log"
+            servers.append(spawn(_daphne_cmd(port, app), env, log))
         for port, proc in zip(ports, servers, strict=True):
-            wait_port(port, proc, workdir / f"daphne-{port}.log", 60)
+            wait_port(port, proc, workdir / f"daphne-{name}-{port}.log", 60)
         for port in ports:  # the first request imports the views: not in the measurement
             with contextlib.suppress(OSError):
                 urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=30).close()
         timings["daphne_start"] = time.monotonic() - t0
         yield Target(
-            "ortak",
+            name,
             ports,
             servers,
             fixture,
