@@ -1,10 +1,12 @@
-"""Start and stop the servers under test: the floor, or Ortak under Daphne.
+"""Start and stop the servers under test: the floor, Ortak or stock Channels under Daphne.
 
 Ortak runs with a fresh PostgreSQL database per run (created here, migrated,
 filled by ``manage.py live_fixture``, dropped at the end) and Redis with a
 channel prefix of its own, or in the embedded mode (SQLite and the in-memory
-channel layer) for comparison. Every server is started in its own process group
-with a parent-death signal, and killed in ``finally``: nothing outlives a run.
+channel layer) for comparison. The stock Channels app (``bench.stock``) gets the
+same set-up and runs under the same Daphne command, with its own ASGI application
+and settings. Every server is started in its own process group with a
+parent-death signal, and killed in ``finally``: nothing outlives a run.
 """
 
 from __future__ import annotations
@@ -238,6 +240,7 @@ def _manage(env: dict[str, str], *args: str, timeout: float = 600) -> str:
 
 
 ORTAK_APP = "config.asgi:application"
+STOCK_APP = "bench.stock_asgi:application"
 
 
 def _daphne_cmd(port: int, app: str = ORTAK_APP) -> list[str]:
@@ -268,6 +271,35 @@ def ortak_server(
         "ortak",
         ORTAK_APP,
         "config.settings",
+        members,
+        workdir,
+        procs=procs,
+        backend=backend,
+        method=method,
+        agenda=agenda,
+        extra_env=extra_env,
+    ) as target:
+        yield target
+
+
+@contextlib.contextmanager
+def stock_server(
+    members: int,
+    workdir: Path,
+    *,
+    procs: int = 1,
+    backend: str = "postgres",
+    method: str = "consent",
+    agenda: bool = False,
+    extra_env: dict[str, str] | None = None,
+) -> Iterator[Target]:
+    """The stock Channels app (``bench.stock``) on the same set-up as Ortak: a fresh
+    database, migrations, fixture, then ``procs`` plain Daphne processes serving
+    ``bench.stock_asgi`` with ``bench.stock_settings`` (the stock Redis layer)."""
+    with _django_server(
+        "stock",
+        STOCK_APP,
+        "bench.stock_settings",
         members,
         workdir,
         procs=procs,
