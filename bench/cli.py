@@ -1,6 +1,7 @@
-"""``python -m bench <scenario> [flags]``: run one scenario on Ortak and on the floor.
+"""``python -m bench <scenario> [flags]``: run one scenario on Ortak and on the floor
+(and, with ``--targets ortak,floor,stock``, on a stock Channels app doing the same job).
 
-Prints both servers' figures, the ratios and the targets, the machine and the
+Prints every server's figures, the ratios and the targets, the machine and the
 exact command, and writes the whole result as JSON under ``var/bench/``.
 ``make bench SCENARIO="s3 --members 500"`` passes flags through.
 """
@@ -23,8 +24,19 @@ from pathlib import Path
 from typing import Any
 
 from bench import profile as profiling
-from bench.scenarios import COMPARE, DEFAULTS, RUNNERS, Options, _fmt
-from bench.servers import ROOT, Target, floor_server, machine_info, new_workdir, ortak_server
+from bench.scenarios import COMPARE, DEFAULTS, RUNNERS, Options, Results, _fmt
+from bench.servers import (
+    ROOT,
+    Target,
+    floor_server,
+    machine_info,
+    new_workdir,
+    ortak_server,
+    stock_server,
+)
+
+LABELS = {"ortak": "Ortak", "floor": "floor", "stock": "stock"}
+DJANGO_SERVERS = {"ortak": ortak_server, "stock": stock_server}
 
 TITLES = {
     "s1": "S1 idle",
@@ -58,10 +70,16 @@ def parse(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--observers", type=int, default=200, help="S5: sockets that record")
     parser.add_argument("--procs", type=int, default=1, help="Daphne processes (Redis fans out)")
     parser.add_argument("--backend", choices=("postgres", "embedded"), default="postgres")
-    parser.add_argument("--targets", default="ortak,floor", help="comma list: ortak,floor")
+    parser.add_argument(
+        "--targets",
+        default="ortak,floor",
+        help="comma list of ortak, floor, stock (stock Channels, the tutorial pattern)",
+    )
     parser.add_argument("--timeout", type=float, help="hard limit per server, seconds")
     parser.add_argument(
-        "--profile", action="store_true", help="sample Ortak's Daphne processes with py-spy"
+        "--profile",
+        action="store_true",
+        help="sample the Daphne processes (Ortak's, and stock's) with py-spy",
     )
     parser.add_argument("--out", type=Path, help="JSON result file (default under var/bench/)")
     return parser.parse_args(argv)
@@ -91,8 +109,8 @@ def server(name: str, opts: Options, workdir: Path) -> Iterator[Target]:
     if name == "floor":
         with floor_server(opts.members, workdir) as target:
             yield target
-    elif name == "ortak":
-        with ortak_server(
+    elif name in DJANGO_SERVERS:
+        with DJANGO_SERVERS[name](
             opts.members,
             workdir,
             procs=opts.procs,
@@ -115,7 +133,7 @@ def run_target(name: str, opts: Options, workdir: Path, profile: bool) -> dict[s
     try:
         with server(name, opts, workdir) as target:
             print(f"[{name}] up on {target.ports} (setup {target.setup_seconds})", flush=True)
-            if profile and name == "ortak":
+            if profile and name in DJANGO_SERVERS:
 
                 def hook(start: bool, target: Target = target) -> None:
                     if start and not profilers:
@@ -142,16 +160,34 @@ def run_target(name: str, opts: Options, workdir: Path, profile: bool) -> dict[s
     return result
 
 
-def table(rows: list[dict[str, Any]]) -> str:
-    head = "| metric | Ortak | floor | ratio | target | met |\n|---|---:|---:|---:|---|---|"
-    lines = [head]
+def table(rows: list[dict[str, Any]], names: list[str] | None = None) -> str:
+    """A Markdown table: a column per server that ran (in the order Ortak, floor,
+    stock), the ratios between them, the target, and whether it is met (by Ortak;
+    by stock Channels when Ortak did not run)."""
+    ran = [n for n in ("ortak", "floor", "stock") if n in (names or ["ortak", "floor"])]
+    columns: list[tuple[str, str, str]] = [(LABELS[n], n, "value") for n in ran]
+    if "ortak" in ran and "floor" in ran:
+        columns.append(("ratio" if "stock" not in ran else "Ortak/floor", "ratio", "ratio"))
+    if "stock" in ran and "floor" in ran:
+        columns.append(("stock/floor", "stock_ratio", "ratio"))
+    if "stock" in ran and "ortak" in ran:
+        columns.append(("Ortak/stock", "ortak_stock_ratio", "ratio"))
+    met_key = "met" if "ortak" in ran or "stock" not in ran else "stock_met"
+    met_label = "met" if met_key == "met" else "met (stock)"
+    head = ["metric", *(c[0] for c in columns), "target", met_label]
+    align = ["---", *("---:" for _ in columns), "---", "---"]
+    lines = ["| " + " | ".join(head) + " |", "|" + "|".join(align) + "|"]
     for row in rows:
-        ratio = f"{row['ratio']:.1f}×" if isinstance(row["ratio"], int | float) else "–"
-        met = {True: "yes", False: "**no**", None: "–"}[row["met"]]
-        lines.append(
-            f"| {row['metric']} | {_fmt(row['ortak'])} | {_fmt(row['floor'])} | {ratio} "
-            f"| {row['target'] or ''} | {met} |"
-        )
+        cells = [row["metric"]]
+        for _label, key, kind in columns:
+            value = row.get(key)
+            if kind == "ratio":
+                cells.append(f"{value:.1f}×" if isinstance(value, int | float) else "–")
+            else:
+                cells.append(_fmt(value))
+        cells.append(row["target"] or "")
+        cells.append({True: "yes", False: "**no**", None: "–"}[row.get(met_key)])
+        lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines)
 
 
@@ -178,6 +214,13 @@ def main(argv: list[str] | None = None) -> int:
     args = parse(argv)
     opts = options(args)
     targets = [t.strip() for t in args.targets.split(",") if t.strip()]
+    unknown = sorted(set(targets) - set(LABELS))
+    if unknown or not targets or len(set(targets)) != len(targets):
+        print(
+            f"--targets: give each of {', '.join(LABELS)} at most once (not {args.targets!r})",
+            file=sys.stderr,
+        )
+        return 2
     signal.signal(signal.SIGTERM, _on_term)
     _watchdog(len(targets) * (opts.timeout + 900))
     command = "python -m bench " + shlex.join(argv)
@@ -195,16 +238,9 @@ def main(argv: list[str] | None = None) -> int:
     for fixture in workdir.glob("fixture-*.json"):  # session cookies: not kept
         fixture.unlink()
     rows: list[dict[str, Any]] = []
-    ortak = results.get("ortak")
-    floor = results.get("floor")
-    base = ortak if ortak and "error" not in ortak else floor
-    if base and "error" not in base:
-        other = floor if base is ortak and floor and "error" not in floor else None
-        rows = COMPARE[opts.scenario](base, other)
-        if base is floor:  # only the floor ran: show it in the first column
-            for row in rows:
-                row["floor"], row["ortak"] = row["ortak"], None
-                row["ratio"] = row["met"] = None
+    ran = Results.of(results)
+    if ran.present():
+        rows = COMPARE[opts.scenario](ran)
     out = {
         "scenario": opts.scenario,
         "title": TITLES[opts.scenario],
@@ -223,7 +259,7 @@ def main(argv: list[str] | None = None) -> int:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(out, indent=1, ensure_ascii=False, default=str), encoding="utf-8")
     print()
-    print(table(rows) if rows else "no figures: " + json.dumps(results)[:2000])
+    print(table(rows, targets) if rows else "no figures: " + json.dumps(results)[:2000])
     for name, result in results.items():
         if "error" in result:
             print(f"[{name}] ERROR: {result['error']}")

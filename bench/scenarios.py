@@ -1,8 +1,9 @@
 """The scenarios of PERFORMANCE.md, each run against one :class:`~bench.servers.Target`.
 
 Each ``run_sN`` drives one server and returns its figures (a JSON-able dict);
-``compare_sN`` turns Ortak's and the floor's figures into table rows with the
-ratio and the target. Every wait is bounded: a scenario ends by itself.
+``compare_sN`` turns the figures of Ortak, the floor and stock Channels (those
+that ran) into table rows with the ratios and the target. Every wait is bounded:
+a scenario ends by itself.
 
 Definitions (also in docs/benchmarks.md):
 
@@ -227,12 +228,12 @@ async def run_s1(target: Target, opts: Options) -> dict[str, Any]:
     }
 
 
-def compare_s1(o: dict[str, Any], f: dict[str, Any] | None) -> list[Row]:
+def compare_s1(r: Results) -> list[Row]:
     return [
-        _row("sockets connected", o, f, "sockets", target=o["join"]["sockets"], higher=True),
-        _row("RSS per socket (KiB)", o, f, "rss_per_socket_kib", target=60),
-        _row("CPU while idle (% of a core)", o, f, "cpu_percent", target=5),
-        _row("disconnects while idle", o, f, "disconnects_while_idle", target=0),
+        _row("sockets connected", r, "sockets", target=r.base["join"]["sockets"], higher=True),
+        _row("RSS per socket (KiB)", r, "rss_per_socket_kib", target=60),
+        _row("CPU while idle (% of a core)", r, "cpu_percent", target=5),
+        _row("disconnects while idle", r, "disconnects_while_idle", target=0),
     ]
 
 
@@ -247,15 +248,15 @@ async def run_s2(target: Target, opts: Options) -> dict[str, Any]:
     return {"join": join, "server_alive": target.alive(), "sockets": gen.socket_summary()}
 
 
-def compare_s2(o: dict[str, Any], f: dict[str, Any] | None) -> list[Row]:
-    n = o["join"]["sockets"]
+def compare_s2(r: Results) -> list[Row]:
+    n = r.base["join"]["sockets"]
     return [
-        _row("joined", o, f, "join.joined", target=n, higher=True),
-        _row("connect→snapshot p50 (s)", o, f, "join.connect_to_snapshot.p50"),
-        _row("connect→snapshot p99 (s)", o, f, "join.connect_to_snapshot.p99", target=2.0),
-        _row("connect→snapshot max (s)", o, f, "join.connect_to_snapshot.max"),
-        _row("server CPU per join (ms)", o, f, "join.server_cpu_ms_per_join"),
-        _row("server CPU per socket tried (ms)", o, f, "join.server_cpu_ms_per_socket_tried"),
+        _row("joined", r, "join.joined", target=n, higher=True),
+        _row("connect→snapshot p50 (s)", r, "join.connect_to_snapshot.p50"),
+        _row("connect→snapshot p99 (s)", r, "join.connect_to_snapshot.p99", target=2.0),
+        _row("connect→snapshot max (s)", r, "join.connect_to_snapshot.max"),
+        _row("server CPU per join (ms)", r, "join.server_cpu_ms_per_join"),
+        _row("server CPU per socket tried (ms)", r, "join.server_cpu_ms_per_socket_tried"),
     ]
 
 
@@ -322,33 +323,37 @@ async def run_s3(target: Target, opts: Options) -> dict[str, Any]:
     }
 
 
-def compare_s3(o: dict[str, Any], f: dict[str, Any] | None) -> list[Row]:
+def compare_s3(r: Results) -> list[Row]:
+    sent = r.base["casts"]["sent"]
     rows = [
-        _row("joined", o, f, "join.joined", target=o["join"]["sockets"], higher=True),
-        _row("reply p50 (s)", o, f, "reply.latency.p50"),
-        _row("reply p99 (s)", o, f, "reply.latency.p99", target=0.3),
-        _row("vote-to-screen p50 (s)", o, f, "vote_to_screen.p50"),
-        _row("vote-to-screen p99 (s)", o, f, "vote_to_screen.p99", target=0.25, ratio_max=10),
-        _row("vote-to-screen max (s)", o, f, "vote_to_screen.max"),
-        _row("delivered (stance×screen pairs)", o, f, "delivered", target=1.0, higher=True),
-        _row(
-            "stances accepted (new)", o, f, "casts.ok_new", target=o["casts"]["sent"], higher=True
-        ),
-        _row("server CPU in storm (s CPU)", o, f, "window.server_cpu_s"),
-        _row("server CPU per tally frame (µs)", o, f, "server_cpu_us_per_tally_frame"),
+        _row("joined", r, "join.joined", target=r.base["join"]["sockets"], higher=True),
+        _row("reply p50 (s)", r, "reply.latency.p50"),
+        _row("reply p99 (s)", r, "reply.latency.p99", target=0.3),
+        _row("vote-to-screen p50 (s)", r, "vote_to_screen.p50"),
+        _row("vote-to-screen p99 (s)", r, "vote_to_screen.p99", target=0.25, ratio_max=10),
+        _row("vote-to-screen max (s)", r, "vote_to_screen.max"),
+        _row("delivered (stance×screen pairs)", r, "delivered", target=1.0, higher=True),
+        _row("stances accepted (new)", r, "casts.ok_new", target=sent, higher=True),
+        _row("server CPU in storm (s CPU)", r, "window.server_cpu_s"),
+        _row("server CPU per tally frame (µs)", r, "server_cpu_us_per_tally_frame"),
     ]
-    stored = o.get("stored")
-    expected = o["casts"]["sent"] - o["casts"]["error"]
-    rows.append(
-        {
-            "metric": "every stance stored once",
-            "ortak": None if stored is None else f"{stored['rows']} rows / {expected}",
-            "floor": None,
-            "ratio": None,
-            "target": "rows = distinct = sent − refused",
-            "met": o.get("stored_once"),
-        }
+
+    def stored(result: dict[str, Any] | None) -> str | None:
+        if result is None or result.get("stored") is None:
+            return None
+        expected = result["casts"]["sent"] - result["casts"]["error"]
+        return f"{result['stored']['rows']} rows / {expected}"
+
+    row = _row("every stance stored once", r, "stored_once")
+    row.update(
+        ortak=stored(r.ortak),
+        floor=None,
+        stock=stored(r.stock),
+        target="rows = distinct = sent − refused",
+        met=None if r.ortak is None else r.ortak.get("stored_once"),
+        stock_met=None if r.stock is None else r.stock.get("stored_once"),
     )
+    rows.append(row)
     return rows
 
 
@@ -418,16 +423,16 @@ async def run_s4(target: Target, opts: Options) -> dict[str, Any]:
     }
 
 
-def compare_s4(o: dict[str, Any], f: dict[str, Any] | None) -> list[Row]:
+def compare_s4(r: Results) -> list[Row]:
     return [
-        _row("joined", o, f, "join.joined", target=o["join"]["sockets"], higher=True),
-        _row("tally frames delivered", o, f, "tally_frames"),
-        _row("delivered (update×screen pairs)", o, f, "delivered", target=1.0, higher=True),
-        _row("cast-to-screen p50 (s)", o, f, "fanout_latency.p50"),
-        _row("cast-to-screen p99 (s)", o, f, "fanout_latency.p99", target=0.15),
-        _row("server CPU per delivered frame (µs)", o, f, "server_cpu_us_per_frame", ratio_max=12),
-        _row("  same, above idle baseline (µs)", o, f, "server_cpu_us_per_frame_above_idle"),
-        _row("server CPU (% of a core)", o, f, "window.server_cpu_percent"),
+        _row("joined", r, "join.joined", target=r.base["join"]["sockets"], higher=True),
+        _row("tally frames delivered", r, "tally_frames"),
+        _row("delivered (update×screen pairs)", r, "delivered", target=1.0, higher=True),
+        _row("cast-to-screen p50 (s)", r, "fanout_latency.p50"),
+        _row("cast-to-screen p99 (s)", r, "fanout_latency.p99", target=0.15),
+        _row("server CPU per delivered frame (µs)", r, "server_cpu_us_per_frame", ratio_max=12),
+        _row("  same, above idle baseline (µs)", r, "server_cpu_us_per_frame_above_idle"),
+        _row("server CPU (% of a core)", r, "window.server_cpu_percent"),
     ]
 
 
@@ -435,7 +440,7 @@ def compare_s4(o: dict[str, Any], f: dict[str, Any] | None) -> list[Row]:
 
 HAND_RATE = 2.0  # hand events (raise or lower) per second
 AGENDA_PERIOD = 10.0  # seconds between agenda.open
-COMMENT_PERIOD = 2.0  # seconds between comments (Ortak only: the floor has no REST API)
+COMMENT_PERIOD = 2.0  # seconds between comments (not on the floor: it has no REST API)
 ROUND_PERIOD = 30.0  # seconds per voting round (close, then open the next)
 
 
@@ -566,7 +571,7 @@ async def run_s5(target: Target, opts: Options) -> dict[str, Any]:
 
     async def comments() -> None:
         proposal = target.fixture.get("proposal")
-        if target.name != "ortak" or not proposal:
+        if target.name == "floor" or not proposal:  # the floor has no REST API
             return
         tasks: list[asyncio.Task[None]] = []
 
@@ -716,20 +721,24 @@ def _rss_drift(rss: list[tuple[float, int]], seconds: float) -> dict[str, Any]:
     }
 
 
-def compare_s5(o: dict[str, Any], f: dict[str, Any] | None) -> list[Row]:
+def compare_s5(r: Results) -> list[Row]:
+    replies: list[str] = sorted({k for res in r.present() for k in res["replies"]})
+    events: list[str] = []
+    for res in r.present():  # in the order the scenario lists them
+        events += [k for k in res["events"] if k not in events]
     rows: list[Row] = [
-        _row(f"reply {kind} p99 (s)", o, f, f"replies.{kind}.latency.p99", target=0.2)
-        for kind in sorted(o["replies"])
+        _row(f"reply {kind} p99 (s)", r, f"replies.{kind}.latency.p99", target=0.2)
+        for kind in replies
     ]
     rows += [
-        _row(f"to screen: {kind} p99 (s)", o, f, f"events.{kind}.to_screen.p99", target=0.2)
-        for kind in o["events"]
+        _row(f"to screen: {kind} p99 (s)", r, f"events.{kind}.to_screen.p99", target=0.2)
+        for kind in events
     ]
-    rows.append(_row("comment HTTP p99 (s)", o, None, "comments.http.p99", target=0.2))
-    rows.append(_row("seq gaps", o, f, "sockets.seq_gaps", target=0))
-    rows.append(_row("disconnects", o, f, "sockets.disconnects", target=0))
-    rows.append(_row("RSS drift after warm-up", o, f, "rss.drift", target=0.10))
-    rows.append(_row("server CPU (% of a core)", o, f, "window.server_cpu_percent"))
+    rows.append(_row("comment HTTP p99 (s)", r.without_floor(), "comments.http.p99", target=0.2))
+    rows.append(_row("seq gaps", r, "sockets.seq_gaps", target=0))
+    rows.append(_row("disconnects", r, "sockets.disconnects", target=0))
+    rows.append(_row("RSS drift after warm-up", r, "rss.drift", target=0.10))
+    rows.append(_row("server CPU (% of a core)", r, "window.server_cpu_percent"))
     return rows
 
 
@@ -751,46 +760,86 @@ def dig(obj: Any, path: str) -> Any:
     return dig(obj[head], rest) if rest else obj[head]
 
 
+@dataclass
+class Results:
+    """The figures of each server that ran (None: not run, or failed)."""
+
+    ortak: dict[str, Any] | None = None
+    floor: dict[str, Any] | None = None
+    stock: dict[str, Any] | None = None
+
+    NAMES = ("ortak", "floor", "stock")
+
+    @classmethod
+    def of(cls, results: dict[str, dict[str, Any]]) -> Results:
+        good = {n: r for n, r in results.items() if n in cls.NAMES and "error" not in r}
+        return cls(**good)
+
+    def present(self) -> list[dict[str, Any]]:
+        return [r for r in (self.ortak, self.stock, self.floor) if r is not None]
+
+    @property
+    def base(self) -> dict[str, Any]:
+        """The figures that set counts in targets (sockets, stances sent): all servers
+        get the same load, so any of them will do."""
+        return self.present()[0]
+
+    def without_floor(self) -> Results:
+        return Results(self.ortak, None, self.stock)
+
+
+def _ratio(a: Any, b: Any) -> float | None:
+    if isinstance(a, int | float) and isinstance(b, int | float) and b:
+        return float(a / b)
+    return None
+
+
 def _row(
     metric: str,
-    o: dict[str, Any],
-    f: dict[str, Any] | None,
+    r: Results,
     path: str,
     *,
     target: float | None = None,
     higher: bool = False,
     ratio_max: float | None = None,
 ) -> Row:
-    ov = dig(o, path)
-    fv = dig(f, path) if f is not None else None
+    """One table row: each server's figure, the ratios, the target, and whether Ortak
+    (``met``) and stock Channels (``stock_met``) meet it. ``ratio`` is Ortak/floor,
+    ``stock_ratio`` stock/floor and ``ortak_stock_ratio`` Ortak/stock."""
+    values = {n: dig(getattr(r, n), path) if getattr(r, n) is not None else None for n in r.NAMES}
     if metric.endswith("(s)"):  # latencies are kept in seconds, shown in ms
         metric = metric[: -len("(s)")] + "(ms)"
-        ov = ov * 1000 if isinstance(ov, int | float) else ov
-        fv = fv * 1000 if isinstance(fv, int | float) else fv
+        values = {n: v * 1000 if isinstance(v, int | float) else v for n, v in values.items()}
         target = target * 1000 if target is not None else None
-    ratio = ov / fv if isinstance(ov, int | float) and isinstance(fv, int | float) and fv else None
-    met: bool | None = None
-    checks: list[bool] = []
+    ratio = _ratio(values["ortak"], values["floor"])
+    stock_ratio = _ratio(values["stock"], values["floor"])
     text: list[str] = []
     if target is not None:
         text.append(("≥ " if higher else "≤ ") + _fmt(target))
-        if isinstance(ov, int | float):
-            checks.append(ov >= target if higher else ov <= target)
     if ratio_max is not None:
         text.append(f"≤ {ratio_max:g}× floor")
-        if ratio is not None:
-            checks.append(ratio <= ratio_max)
-    if checks:
-        met = all(checks)
-    elif target is not None or ratio_max is not None:
-        met = False if ov is None else None
+
+    def met(value: Any, to_floor: float | None) -> bool | None:
+        checks: list[bool] = []
+        if target is not None and isinstance(value, int | float):
+            checks.append(value >= target if higher else value <= target)
+        if ratio_max is not None and to_floor is not None:
+            checks.append(to_floor <= ratio_max)
+        if checks:
+            return all(checks)
+        if target is not None or ratio_max is not None:
+            return False if value is None else None
+        return None
+
     return {
         "metric": metric,
-        "ortak": ov,
-        "floor": fv,
+        **values,
         "ratio": ratio,
+        "stock_ratio": stock_ratio,
+        "ortak_stock_ratio": _ratio(values["ortak"], values["stock"]),
         "target": " and ".join(text) or None,
-        "met": met,
+        "met": met(values["ortak"], ratio) if r.ortak is not None else None,
+        "stock_met": met(values["stock"], stock_ratio) if r.stock is not None else None,
     }
 
 

@@ -1,10 +1,12 @@
-"""Start and stop the servers under test: the floor, or Ortak under Daphne.
+"""Start and stop the servers under test: the floor, Ortak or stock Channels under Daphne.
 
 Ortak runs with a fresh PostgreSQL database per run (created here, migrated,
 filled by ``manage.py live_fixture``, dropped at the end) and Redis with a
 channel prefix of its own, or in the embedded mode (SQLite and the in-memory
-channel layer) for comparison. Every server is started in its own process group
-with a parent-death signal, and killed in ``finally``: nothing outlives a run.
+channel layer) for comparison. The stock Channels app (``bench.stock``) gets the
+same set-up and runs under the same Daphne command, with its own ASGI application
+and settings. Every server is started in its own process group with a
+parent-death signal, and killed in ``finally``: nothing outlives a run.
 """
 
 from __future__ import annotations
@@ -237,16 +239,24 @@ def _manage(env: dict[str, str], *args: str, timeout: float = 600) -> str:
     return done.stdout
 
 
-def _daphne_cmd(port: int) -> list[str]:
+ORTAK_APP = "config.asgi:application"
+STOCK_APP = "bench.stock_asgi:application"
+
+
+def _daphne_cmd(port: int, app: str = ORTAK_APP) -> list[str]:
+    """Ortak runs under its own entry point (Daphne with Ortak's wire, as deployed); the
+    stock app under plain ``daphne``, as the Channels tutorial runs it."""
+    if app == ORTAK_APP:
+        server = [sys.executable, "-m", "realtime.server"]
+    else:
+        server = [str(Path(sys.executable).parent / "daphne")]
     return [
-        sys.executable,
-        "-m",
-        "realtime.server",
+        *server,
         "--websocket-max-message-size",
         "1048576",
         "-e",
         f"tcp:port={port}:interface=127.0.0.1:backlog=1024",
-        "config.asgi:application",
+        app,
     ]
 
 
@@ -262,6 +272,64 @@ def ortak_server(
     extra_env: dict[str, str] | None = None,
 ) -> Iterator[Target]:
     """A fresh Ortak: database, migrations, fixture, then ``procs`` Daphne processes."""
+    with _django_server(
+        "ortak",
+        ORTAK_APP,
+        "config.settings",
+        members,
+        workdir,
+        procs=procs,
+        backend=backend,
+        method=method,
+        agenda=agenda,
+        extra_env=extra_env,
+    ) as target:
+        yield target
+
+
+@contextlib.contextmanager
+def stock_server(
+    members: int,
+    workdir: Path,
+    *,
+    procs: int = 1,
+    backend: str = "postgres",
+    method: str = "consent",
+    agenda: bool = False,
+    extra_env: dict[str, str] | None = None,
+) -> Iterator[Target]:
+    """The stock Channels app (``bench.stock``) on the same set-up as Ortak: a fresh
+    database, migrations, fixture, then ``procs`` plain Daphne processes serving
+    ``bench.stock_asgi`` with ``bench.stock_settings`` (the stock Redis layer)."""
+    with _django_server(
+        "stock",
+        STOCK_APP,
+        "bench.stock_settings",
+        members,
+        workdir,
+        procs=procs,
+        backend=backend,
+        method=method,
+        agenda=agenda,
+        extra_env=extra_env,
+    ) as target:
+        yield target
+
+
+@contextlib.contextmanager
+def _django_server(
+    name: str,
+    app: str,
+    settings_module: str,
+    members: int,
+    workdir: Path,
+    *,
+    procs: int,
+    backend: str,
+    method: str,
+    agenda: bool,
+    extra_env: dict[str, str] | None,
+) -> Iterator[Target]:
     if backend not in {"postgres", "embedded"}:
         raise ValueError(backend)
     if backend == "embedded" and procs != 1:
@@ -274,7 +342,7 @@ def ortak_server(
         "SECRET_KEY": secrets.token_urlsafe(50),
         "ORTAK_ALLOW_FIXTURES": "1",
         "ALLOWED_HOSTS": "127.0.0.1,localhost",
-        "DJANGO_SETTINGS_MODULE": "config.settings",
+        "DJANGO_SETTINGS_MODULE": settings_module,
         "PYTHONUNBUFFERED": "1",
     }
     env.pop("REDIS_URL", None)
@@ -321,16 +389,16 @@ def ortak_server(
         ports = [free_port() for _ in range(procs)]
         t0 = time.monotonic()
         for port in ports:
-            log = workdir / f"daphne-{port}.log"
-            servers.append(spawn(_daphne_cmd(port), env, log))
+            log = workdir / f"daphne-{name}-{port}.log"
+            servers.append(spawn(_daphne_cmd(port, app), env, log))
         for port, proc in zip(ports, servers, strict=True):
-            wait_port(port, proc, workdir / f"daphne-{port}.log", 60)
+            wait_port(port, proc, workdir / f"daphne-{name}-{port}.log", 60)
         for port in ports:  # the first request imports the views: not in the measurement
             with contextlib.suppress(OSError):
                 urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=30).close()
         timings["daphne_start"] = time.monotonic() - t0
         yield Target(
-            "ortak",
+            name,
             ports,
             servers,
             fixture,
