@@ -1,8 +1,8 @@
 """Sample a server with py-spy during a scenario, and summarise the samples.
 
-py-spy is not a dependency of Ortak: install it anywhere (``python3 -m venv
-/tmp/prof && /tmp/prof/bin/pip install py-spy``) and point ``BENCH_PYSPY`` at
-it, or have it on ``PATH``. ``python -m bench s2 --profile`` then writes
+py-spy is not a dependency of Ortak: install it in a virtualenv of its own
+(``python3 -m venv var/prof && var/prof/bin/pip install py-spy``) and point
+``BENCH_PYSPY`` at it, or have it on ``PATH``. ``python -m bench s2 --profile`` then writes
 ``profile-<pid>.txt`` (collapsed stacks, one line per stack) into the run's
 folder and prints the hot spots; ``python -m bench.profile FILE`` summarises a
 file again.
@@ -20,7 +20,7 @@ from collections import Counter
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-CANDIDATES = ("/tmp/prof/bin/py-spy",)  # noqa: S108 - a throwaway venv, by convention
+CANDIDATES = (str(ROOT / "var" / "prof" / "bin" / "py-spy"),)
 
 
 def pyspy() -> str | None:
