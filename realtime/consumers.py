@@ -171,23 +171,37 @@ class SessionConsumer(AsyncWebsocketConsumer):
         ):
             await self._error(frame_id, self._rate_limited())
             return
-        reply = await dbpool.run(self._run, command, inbound.id, data)
-        await self.send(text_data=reply)
+        ctx = protocol.CommandContext(
+            user=self.scope.get("user"), session_id=self.session_id, language=self.language
+        )
+        if command.batch is not None:
+            outcome = await hub.current().batcher(command).submit(ctx, data)
+        else:
+            outcome = await dbpool.run(self._run, command, ctx, data)
+        await self.send(text_data=self._reply(command, inbound.id, outcome))
 
-    def _run(self, command: protocol.Command, frame_id: str, data: dict[str, Any]) -> str:
-        """Run one command on a database thread; every outcome becomes one reply."""
-        ctx = protocol.CommandContext(user=self.scope.get("user"), session_id=self.session_id)
+    def _run(
+        self, command: protocol.Command, ctx: protocol.CommandContext, data: dict[str, Any]
+    ) -> Any:
+        """Run one command on a database thread: its result, or the error it raised."""
         with translation.override(self.language):
             try:
-                result = command.handler(ctx, data)
-            except ServiceError as exc:
-                return protocol.reply_error(frame_id, exc.code, str(exc.message), exc.fields)
-            except Exception:
-                log.exception("command %s failed", command.type)
-                return protocol.reply_error(
-                    frame_id, "invalid", _("Something went wrong. Nothing was changed.")
-                )
-            return protocol.reply_ok(frame_id, result)
+                return command.handler(ctx, data)
+            except Exception as exc:  # a ServiceError is the answer; others are logged
+                return exc
+
+    def _reply(self, command: protocol.Command, frame_id: str, outcome: Any) -> str:
+        """Every outcome of a command becomes one reply."""
+        if isinstance(outcome, ServiceError):
+            return protocol.reply_error(
+                frame_id, outcome.code, str(outcome.message), outcome.fields
+            )
+        if isinstance(outcome, BaseException):
+            log.error("command %s failed", command.type, exc_info=outcome)
+            return protocol.reply_error(
+                frame_id, "invalid", _("Something went wrong. Nothing was changed.")
+            )
+        return protocol.reply_ok(frame_id, outcome)
 
     @staticmethod
     def _rate_limited() -> RateLimited:

@@ -36,8 +36,9 @@ from channels.layers import get_channel_layer
 from django.conf import settings
 
 from realtime import dbpool
+from realtime.batch import Batcher, run_batch
 from realtime.groups import session_group
-from realtime.protocol import encode
+from realtime.protocol import Command, encode
 
 log = logging.getLogger(__name__)
 
@@ -113,6 +114,14 @@ class Hub:
         self._start = asyncio.Lock()
         #: Joins in progress at once in this process (see ``SessionConsumer.connect``).
         self.admission = asyncio.Semaphore(int(settings.ORTAK_JOINS_AT_ONCE))
+        self.batchers: dict[str, Batcher] = {}
+
+    def batcher(self, command: Command) -> Batcher:
+        """This process's queue for a command with a batch form (see :mod:`realtime.batch`)."""
+        found = self.batchers.get(command.type)
+        if found is None or found.command is not command:
+            found = self.batchers[command.type] = Batcher(command, run_batch)
+        return found
 
     # --- Membership of sockets ---------------------------------------------------------
 

@@ -8,13 +8,13 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field, is_dataclass
+from dataclasses import asdict, dataclass, field, is_dataclass, replace
 from datetime import date
 from typing import Any, ClassVar, Protocol
 
 from django.utils.translation import gettext as _
 
-from realtime.errors import Invalid, TooLarge
+from realtime.errors import Invalid, ServiceError, TooLarge
 
 MAX_ID_LENGTH = 100
 
@@ -172,9 +172,15 @@ class CommandContext:
 
     user: Any
     session_id: int
+    #: the sender's language, for a handler that answers several senders at once
+    language: str | None = None
 
 
 Handler = Callable[[CommandContext, dict[str, Any]], dict[str, Any] | None]
+#: Runs many calls of one command at once; returns, in order, each call's result or error.
+BatchHandler = Callable[
+    [list[tuple[CommandContext, dict[str, Any]]]], list[dict[str, Any] | ServiceError | None]
+]
 
 
 @dataclass(frozen=True)
@@ -184,6 +190,8 @@ class Command:
     fields: dict[str, Field] = field(default_factory=dict)
     #: touches the database (every command does today; kept for clarity)
     needs_db: bool = True
+    #: when set, calls that arrive together (a vote storm) run as one batch
+    batch: BatchHandler | None = None
 
 
 REGISTRY: dict[str, Command] = {}
@@ -196,6 +204,17 @@ def command(type_: str, **fields: Field) -> Callable[[Handler], Handler]:
         if type_ in REGISTRY:
             raise RuntimeError(f"command {type_} registered twice")
         REGISTRY[type_] = Command(type_, handler, dict(fields))
+        return handler
+
+    return decorator
+
+
+def batch(type_: str) -> Callable[[BatchHandler], BatchHandler]:
+    """Give a registered command a batch form: ``@batch("stance.cast")``. The batch must
+    give each call exactly what the single handler would give it alone."""
+
+    def decorator(handler: BatchHandler) -> BatchHandler:
+        REGISTRY[type_] = replace(REGISTRY[type_], batch=handler)
         return handler
 
     return decorator

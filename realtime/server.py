@@ -24,7 +24,9 @@ the hub falls back to ASGI sends when a socket has no wire.
 
 from __future__ import annotations
 
+import os
 import pprint
+import sys
 from typing import Any
 
 import autobahn.websocket.protocol as autobahn_protocol
@@ -110,6 +112,9 @@ class CLI(CommandLineInterface):
 
 
 def main() -> None:
+    interval = os.environ.get("ORTAK_GIL_SWITCH_INTERVAL")
+    if interval:
+        sys.setswitchinterval(float(interval))
     setattr(autobahn_protocol, "pformat", _lazy_pformat)  # noqa: B010 (a module's global)
     CLI.entrypoint()
 

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.utils import translation
 from django.utils.translation import gettext as _
 
-from realtime.errors import Invalid
+from realtime.errors import Invalid, ServiceError
 from realtime.protocol import (
     Boolean,
     CommandContext,
@@ -15,6 +16,7 @@ from realtime.protocol import (
     OptionalDate,
     StringList,
     Text,
+    batch,
     command,
 )
 from voting import services
@@ -39,6 +41,37 @@ def stance_cast(ctx: CommandContext, data: dict[str, Any]) -> dict[str, Any]:
         reason=data["reason"] or "",
         session_id=ctx.session_id,
     )
+
+
+@batch("stance.cast")
+def stance_cast_batch(
+    calls: list[tuple[CommandContext, dict[str, Any]]],
+) -> list[dict[str, Any] | ServiceError | None]:
+    """Many ``stance.cast`` at once: one transaction (see :func:`services.cast_stances`)."""
+    outcomes: list[dict[str, Any] | ServiceError | None] = [None] * len(calls)
+    casts: list[services.Cast] = []
+    positions: list[int] = []
+    for position, (ctx, data) in enumerate(calls):
+        if (data["option"] is None) == (data["ranking"] is None):
+            with translation.override(ctx.language or translation.get_language()):
+                message = _("Give either an option or a ranking.")
+            outcomes[position] = Invalid(message, {"option": message})
+            continue
+        positions.append(position)
+        casts.append(
+            services.Cast(
+                ctx.user,
+                data["decision"],
+                option=data["option"],
+                ranking=data["ranking"],
+                reason=data["reason"] or "",
+                session_id=ctx.session_id,
+                language=ctx.language,
+            )
+        )
+    for position, outcome in zip(positions, services.cast_stances(casts), strict=True):
+        outcomes[position] = outcome
+    return outcomes
 
 
 @command(

@@ -6,21 +6,24 @@ page's plain forms and the API. Outcomes come from :func:`voting.domain.decide`.
 
 from __future__ import annotations
 
+import contextlib
+import json
 import logging
 import uuid
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from typing import Any
 
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Max
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from assembly.models import Assembly, Session, SessionStatus
 from assembly.services import emit_in_session, lock_session
 from audit import services as audit
-from realtime.errors import Conflict, Forbidden, Invalid, NotFound
+from realtime.errors import Conflict, Forbidden, Invalid, NotFound, ServiceError
 from realtime.protocol import frame
 from realtime.publish import publish_snapshot
 from voting import domain, events, permissions, selectors
@@ -327,6 +330,34 @@ RETURNING id
 """
 
 
+# The standings of many casters at once (see ``_CAST_READ`` for the one-caster form).
+_CAST_STANDINGS = """
+SELECT u.id,
+    (SELECT m.role FROM assembly_membership m
+        WHERE m.assembly_id = d.assembly_id AND m.user_id = u.id),
+    (d.working_group_id IS NULL OR EXISTS (
+        SELECT 1 FROM assembly_workinggroupmembership g
+        WHERE g.group_id = d.working_group_id AND g.user_id = u.id)),
+    EXISTS (SELECT 1 FROM assembly_attendance a
+        WHERE a.session_id = d.session_id AND a.member_id = u.id),
+    (SELECT s.id FROM voting_stance s WHERE s.round_id = %s AND s.member_id = u.id)
+FROM assembly_user u JOIN voting_decision d ON d.id = %s
+WHERE u.id IN ({users})
+"""
+
+# First stances of many members in one statement; those who had one are skipped.
+_CAST_INSERT_MANY = """
+INSERT INTO voting_stance (round_id, member_id, option, ranking, reason, cast_at,
+    updated_at, resolution, resolution_note, resolved_at)
+SELECT %(round)s, t.member, t.option, t.ranking::jsonb, t.reason, %(now)s, %(now)s,
+    %(resolution)s, '', NULL
+FROM unnest(%(members)s::bigint[], %(options)s::text[], %(rankings)s::text[],
+    %(reasons)s::text[]) AS t(member, option, ranking, reason)
+ON CONFLICT (round_id, member_id) WHERE member_id IS NOT NULL DO NOTHING
+RETURNING member_id
+"""
+
+
 @dataclass(frozen=True)
 class _CastTarget:
     decision: Decision
@@ -448,6 +479,24 @@ def cast_stance(
     """
     now = timezone.now()
     target = _cast_target(actor, decision_id, now)
+    decision, secret, fields = _check_cast(actor, target, option, ranking, reason, session_id)
+    assert target is not None  # noqa: S101 (checked by _check_cast)
+    changed = _store(actor, target, secret, fields, now)
+    if decision.session_id is not None:
+        publish_tally(decision.pk)
+    return {"decision": decision.pk, "round": target.round_number, "changed": changed}
+
+
+def _check_cast(
+    actor: Any,
+    target: _CastTarget | None,
+    option: str | None,
+    ranking: list[str] | tuple[str, ...] | None,
+    reason: str,
+    session_id: int | None,
+) -> tuple[Decision, bool, dict[str, Any]]:
+    """Every check of a cast, in the order its errors are given: the decision, whether its
+    ballot is secret, and the stance's fields."""
     if target is None or not permissions.can_view_decision_as(
         actor, target.decision, target.standing
     ):
@@ -476,22 +525,160 @@ def cast_stance(
             else _("Choose one of the options.")
         )
         raise Invalid(_("Some fields are not valid."), {exc.field: message}) from None
-    policy = domain.parse_policy(decision.policy)
     fields = {
         "option": stance.option or "",
         "ranking": list(stance.ranking),
         "reason": stance.reason,
     }
-    changed = False
-    if policy.secret:
+    return decision, domain.parse_policy(decision.policy).secret, fields
+
+
+def _store(
+    actor: Any, target: _CastTarget, secret: bool, fields: dict[str, Any], now: datetime
+) -> bool:
+    """Write a checked stance; True if it changed an earlier one."""
+    assert target.round_id is not None  # noqa: S101 (checked by _check_cast)
+    if secret:
         _cast_secret(actor, target.round_id, fields, now)
-    elif target.stance_id is not None or not _cast_first(actor, target.round_id, fields, now):
-        # A change; or the member's other tab cast a first stance a moment ago.
-        _cast_change(actor, target.round_id, fields, now)
-        changed = True
-    if decision.session_id is not None:
-        publish_tally(decision.pk)
-    return {"decision": decision.pk, "round": target.round_number, "changed": changed}
+        return False
+    if target.stance_id is None and _cast_first(actor, target.round_id, fields, now):
+        return False
+    # A change; or the member's other tab cast a first stance a moment ago.
+    _cast_change(actor, target.round_id, fields, now)
+    return True
+
+
+# --- Many casts at once -----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Cast:
+    """One cast of :func:`cast_stances`; ``language`` is the one its errors are given in."""
+
+    actor: Any
+    decision_id: int
+    option: str | None = None
+    ranking: list[str] | tuple[str, ...] | None = None
+    reason: str = ""
+    session_id: int | None = None
+    language: str | None = None
+
+
+@transaction.atomic
+def cast_stances(casts: Sequence[Cast]) -> list[dict[str, Any] | ServiceError]:
+    """Many casts in one transaction, as a vote storm brings them: each gets what
+    :func:`cast_stance` would give it alone, in the order given (a result, or the error),
+    but they share one read per decision, one insert for all first stances and one commit.
+    """
+    now = timezone.now()
+    results: list[dict[str, Any] | ServiceError | None] = [None] * len(casts)
+    by_decision: dict[int, list[int]] = {}
+    for index, cast in enumerate(casts):
+        by_decision.setdefault(cast.decision_id, []).append(index)
+    for decision_id, indices in by_decision.items():
+        actors = [casts[i].actor for i in indices]
+        targets = _cast_targets(actors, decision_id, now)
+        firsts: list[tuple[int, Any, dict[str, Any]]] = []  # one insert for all of them
+        later: list[tuple[int, bool, dict[str, Any]]] = []  # one by one, after the insert
+        seen: set[int] = set()
+        decision: Decision | None = None
+        for index, target in zip(indices, targets, strict=True):
+            cast = casts[index]
+            with _language(cast.language):
+                try:
+                    decision, secret, fields = _check_cast(
+                        cast.actor, target, cast.option, cast.ranking, cast.reason, cast.session_id
+                    )
+                except ServiceError as exc:
+                    results[index] = exc
+                    continue
+            assert target is not None  # noqa: S101 (checked by _check_cast)
+            member = int(cast.actor.pk)
+            if not secret and target.stance_id is None and member not in seen:
+                firsts.append((index, cast.actor, fields))
+            else:
+                later.append((index, secret, fields))
+            seen.add(member)
+        if decision is None:
+            continue
+        round_id, number = targets[0].round_id, targets[0].round_number  # type: ignore[union-attr]
+        stored = _cast_firsts(round_id, [(actor, fields) for _i, actor, fields in firsts], now)
+        for index, actor, fields in firsts:
+            if int(actor.pk) in stored:
+                results[index] = {"decision": decision.pk, "round": number, "changed": False}
+            else:  # another tab of theirs came first, outside this batch
+                later.append((index, False, fields))
+        for index, secret, fields in sorted(later, key=lambda item: item[0]):
+            cast, target = casts[index], targets[indices.index(index)]
+            assert target is not None  # noqa: S101
+            with _language(cast.language):
+                try:
+                    changed = _store(cast.actor, target, secret, fields, now)
+                except ServiceError as exc:
+                    results[index] = exc
+                    continue
+            results[index] = {"decision": decision.pk, "round": number, "changed": changed}
+        if decision.session_id is not None and any(isinstance(results[i], dict) for i in indices):
+            publish_tally(decision.pk)
+    return [r if r is not None else Invalid(_("Nothing was changed.")) for r in results]
+
+
+def _language(code: str | None) -> Any:
+    """Errors of a cast in its sender's language (unchanged when none is given)."""
+    return translation.override(code) if code else contextlib.nullcontext()
+
+
+def _cast_targets(actors: list[Any], decision_id: int, now: datetime) -> list[_CastTarget | None]:
+    """:func:`_cast_target` for many casters of one decision: the decision and its round are
+    read (and the round locked) once, the standings of all the casters in one more query."""
+    first = _cast_target(actors[0], decision_id, now)
+    if first is None or len(actors) == 1:
+        return [first] * len(actors)
+    users = [a.pk if a is not None and a.is_authenticated else None for a in actors]
+    known = [u for u in users if u is not None]
+    standings: dict[int, tuple[permissions.Standing, int | None]] = {}
+    if known:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                _CAST_STANDINGS.format(users=", ".join(["%s"] * len(known))),
+                [first.round_id, decision_id, *known],
+            )
+            for user, role, in_group, present, stance_id in cursor.fetchall():
+                standings[int(user)] = (
+                    permissions.Standing(role=role, in_group=bool(in_group), present=bool(present)),
+                    stance_id,
+                )
+    nobody = (permissions.Standing(role=None, in_group=False, present=False), None)
+    return [
+        replace(first, standing=standings.get(u, nobody)[0], stance_id=standings.get(u, nobody)[1])
+        if u is not None
+        else replace(first, standing=nobody[0], stance_id=None)
+        for u in users
+    ]
+
+
+def _cast_firsts(
+    round_id: int | None, stances: list[tuple[Any, dict[str, Any]]], now: datetime
+) -> set[int]:
+    """Insert first stances; the members whose stance was stored (not those who had one)."""
+    if not stances or round_id is None:
+        return set()
+    if not _fast_writes():
+        return {int(a.pk) for a, fields in stances if _cast_first(a, round_id, fields, now)}
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _CAST_INSERT_MANY,
+            {
+                "round": round_id,
+                "members": [int(a.pk) for a, _fields in stances],
+                "options": [fields["option"] for _a, fields in stances],
+                "rankings": [json.dumps(fields["ranking"]) for _a, fields in stances],
+                "reasons": [fields["reason"] for _a, fields in stances],
+                "now": connection.ops.adapt_datetimefield_value(now),
+                "resolution": Stance.Resolution.OPEN.value,
+            },
+        )
+        return {int(row[0]) for row in cursor.fetchall()}
 
 
 def _close(round_: Round, decision: Decision, actor: Any, fallback: bool) -> Round:

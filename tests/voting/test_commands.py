@@ -128,6 +128,44 @@ async def test_stance_cast(sockets, live_round, member, member2, facilitator, db
     assert await db_seq(session) == seq  # stances are not sequenced changes
 
 
+async def test_casts_sent_together_each_get_their_own_reply(
+    sockets, live_round, member, member2, facilitator
+) -> None:
+    """Casts that arrive together run as one batch; each reply is the one it would get
+    alone, a bad cast among them included."""
+    session = await run(Session.objects.get)(pk=live_round.session_id)
+    people = [(await sockets(session, p))[1] for p in (member, member2, facilitator)]
+    options = ["consent", "bogus", "concern"]
+    ids = [
+        await s.send("stance.cast", {"decision": live_round.pk, "option": o})
+        for s, o in zip(people, options, strict=True)
+    ]
+    replies = [await s.reply(i) for s, i in zip(people, ids, strict=True)]
+    assert [r["ok"] for r in replies] == [True, False, True]
+    assert replies[1]["error"]["code"] == "invalid"
+    assert sorted(o for _m, o, _r in await stances_of(live_round.pk)) == ["concern", "consent"]
+
+
+async def test_a_failed_batch_runs_its_casts_one_by_one(
+    sockets, live_round, member, member2, monkeypatch
+) -> None:
+    from dataclasses import replace
+
+    from realtime import protocol
+
+    def broken(calls):
+        raise RuntimeError("the batch failed as a whole")
+
+    command = protocol.REGISTRY["stance.cast"]
+    monkeypatch.setitem(protocol.REGISTRY, "stance.cast", replace(command, batch=broken))
+    session = await run(Session.objects.get)(pk=live_round.session_id)
+    a, b = [(await sockets(session, p))[1] for p in (member, member2)]
+    first = await a.send("stance.cast", {"decision": live_round.pk, "option": "consent"})
+    second = await b.send("stance.cast", {"decision": live_round.pk, "option": "concern"})
+    assert (await a.reply(first))["ok"] and (await b.reply(second))["ok"]
+    assert len(await stances_of(live_round.pk)) == 2
+
+
 async def test_stance_cast_with_counts_hidden_until_close(
     sockets, hidden_round, member, member2
 ) -> None:

@@ -1,0 +1,84 @@
+"""Commands that arrive together run together: a vote storm as a few transactions.
+
+A command with a batch form (``protocol.batch``) is not run on its own when it
+arrives: it joins the queue of its kind in this process. While one batch runs on
+a database thread, the next calls wait and then go as the next batch, so under
+no load a call runs at once, and under a storm each commit carries many calls
+(the way a database groups commits). Each call still gets its own reply: the
+batch form gives every call what the single handler would give it alone. Should
+a batch fail as a whole, its calls are run again one by one, so that one bad call
+costs the others nothing.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Any
+
+from django.utils import translation
+
+from realtime import dbpool
+from realtime.errors import ServiceError
+from realtime.protocol import Command, CommandContext
+
+log = logging.getLogger(__name__)
+
+#: At most this many calls in one batch (one transaction).
+MAX_BATCH = 200
+
+Call = tuple[CommandContext, dict[str, Any]]
+Outcome = dict[str, Any] | ServiceError | BaseException | None
+
+
+class Batcher:
+    """The queue of one batchable command in one process."""
+
+    def __init__(self, command: Command, run: Any) -> None:
+        self.command = command
+        self.run = run  # (command, calls) -> outcomes, on a database thread
+        self.waiting: list[tuple[Call, asyncio.Future[Outcome]]] = []
+        self.draining = False
+        self.task: asyncio.Future[None] | None = None
+
+    async def submit(self, ctx: CommandContext, data: dict[str, Any]) -> Outcome:
+        future: asyncio.Future[Outcome] = asyncio.get_running_loop().create_future()
+        self.waiting.append(((ctx, data), future))
+        if not self.draining:
+            self.draining = True
+            self.task = asyncio.ensure_future(self._drain())
+        return await future
+
+    async def _drain(self) -> None:
+        try:
+            while self.waiting:
+                taken, self.waiting = self.waiting[:MAX_BATCH], self.waiting[MAX_BATCH:]
+                calls = [call for call, _future in taken]
+                try:
+                    outcomes = await dbpool.run(self.run, self.command, calls)
+                except BaseException as exc:  # the pool itself failed: every call hears it
+                    outcomes = [exc] * len(taken)
+                for (_call, future), outcome in zip(taken, outcomes, strict=True):
+                    if not future.done():
+                        future.set_result(outcome)
+        finally:
+            self.draining = False
+
+
+def run_batch(command: Command, calls: list[Call]) -> list[Outcome]:
+    """On a database thread: the batch form, or each call alone if the batch fails."""
+    assert command.batch is not None  # noqa: S101
+    try:
+        return list(command.batch(calls))
+    except Exception:
+        log.exception(
+            "batch of %s failed; running its %s calls one by one", command.type, len(calls)
+        )
+    outcomes: list[Outcome] = []
+    for ctx, data in calls:
+        try:
+            with translation.override(ctx.language or translation.get_language()):
+                outcomes.append(command.handler(ctx, data))
+        except Exception as exc:  # a ServiceError is this call's answer; others are logged
+            outcomes.append(exc)
+    return outcomes
