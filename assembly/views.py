@@ -536,6 +536,7 @@ def set_language(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 def set_preferences(request: HttpRequest) -> HttpResponse:
+    """The header's font-size and contrast buttons; a plain form, so no JavaScript is needed."""
     response = _back(request, reverse("home"))
     font = request.POST.get("font")
     contrast = request.POST.get("contrast")
@@ -543,10 +544,20 @@ def set_preferences(request: HttpRequest) -> HttpResponse:
     if font in {"smaller", "larger"}:
         index = FONT_SIZES.index(current) + (1 if font == "larger" else -1)
         font = FONT_SIZES[max(0, min(index, len(FONT_SIZES) - 1))]
-    if font in FONT_SIZES:
-        response.set_cookie(FONT_COOKIE, font, max_age=ONE_YEAR, samesite="Lax")
     if contrast == "toggle":
         contrast = "normal" if getattr(request, "reader_contrast", "normal") == "high" else "high"
-    if contrast in CONTRASTS:
-        response.set_cookie(CONTRAST_COOKIE, contrast, max_age=ONE_YEAR, samesite="Lax")
+    if (font is not None and font not in FONT_SIZES) or (
+        contrast is not None and contrast not in CONTRASTS
+    ):
+        messages.error(request, _("This display setting does not exist; nothing was changed."))
+        return response
+    if request.user.is_authenticated:
+        services.update_display_preferences(
+            cast(User, request.user), font_size=font, contrast=contrast
+        )
+    else:
+        if font is not None:
+            response.set_cookie(FONT_COOKIE, font, max_age=ONE_YEAR, samesite="Lax")
+        if contrast is not None:
+            response.set_cookie(CONTRAST_COOKIE, contrast, max_age=ONE_YEAR, samesite="Lax")
     return response
