@@ -159,3 +159,11 @@ def person(site: LiveSite, new_context: Any) -> Any:
         return context.new_page()
 
     return open_page
+
+
+@pytest.fixture(scope="session")
+def demo(site: LiveSite) -> dict[str, Any]:
+    """The Turkish demo, loaded once into the site; the ids its sample URLs need."""
+    from tests.e2e.pages import demo_ids
+
+    return demo_ids(site)

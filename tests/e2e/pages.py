@@ -13,7 +13,9 @@ from pathlib import Path
 from typing import Any
 
 from django.urls import URLPattern, URLResolver, get_resolver
+from playwright.sync_api import expect
 
+DEMO_PASSWORD = "ortak-demo"  # the demo's, printed by seed_demo and in the README
 AXE = next((Path(__file__).parent / "vendor").glob("axe-core-*/axe.min.js"))
 
 # Routes that answer no HTML page of their own, and why.
@@ -156,3 +158,11 @@ def axe_violations(page: Any) -> list[dict[str, Any]]:
     page.wait_for_function("() => typeof window.axe !== 'undefined'")
     result: list[dict[str, Any]] = page.evaluate(AXE_RUN)
     return result
+
+
+def log_in(page: Any, username: str) -> None:
+    page.goto("/accounts/login/")
+    page.locator("#id_username").fill(username)
+    page.locator("#id_password").fill(DEMO_PASSWORD)
+    page.locator("main form button[type=submit]").click()
+    expect(page.locator("form[action='/accounts/logout/']")).to_have_count(1)

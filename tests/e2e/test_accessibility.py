@@ -13,26 +13,11 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlsplit
 
-import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.pages import AXE, axe_violations, demo_ids, page_urls
+from tests.e2e.pages import AXE, axe_violations, log_in, page_urls
 
 PERSONAS = {"anonymous": None, "member": "elif", "facilitator": "ayse"}
-DEMO_PASSWORD = "ortak-demo"  # the demo's, printed by seed_demo and in the README
-
-
-@pytest.fixture(scope="session")
-def demo(site: Any) -> dict[str, Any]:
-    return demo_ids(site)
-
-
-def log_in(page: Any, username: str) -> None:
-    page.goto("/accounts/login/")
-    page.locator("#id_username").fill(username)
-    page.locator("#id_password").fill(DEMO_PASSWORD)
-    page.locator("main form button[type=submit]").click()
-    expect(page.locator("form[action='/accounts/logout/']")).to_have_count(1)
 
 
 def choose(page: Any, language: str, contrast: str) -> None:
