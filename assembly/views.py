@@ -6,6 +6,7 @@ import math
 from datetime import datetime
 from typing import Any, cast
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
@@ -525,12 +526,20 @@ def profile(request: HttpRequest) -> HttpResponse:
 def set_language(request: HttpRequest) -> HttpResponse:
     language = request.POST.get("language", "")
     response = _back(request, reverse("home"))
-    if language not in {"tr", "en"}:
+    if language not in dict(settings.LANGUAGES):
+        messages.error(request, _("This language is not available; nothing was changed."))
         return response
-    if request.user.is_authenticated:
+    if request.user.is_authenticated and language in User.Language.values:
         user = cast(User, request.user)
         services.update_profile(user, display_name=user.display_name, language=language)
     response.set_cookie("django_language", language, max_age=ONE_YEAR, samesite="Lax")
+    with translation.override(language):
+        # Said on the next page, in its new language, by the status region screen readers read.
+        messages.success(
+            request,
+            _("The language is now %(language)s.")
+            % {"language": translation.get_language_info(language)["name_local"]},
+        )
     return response
 
 
