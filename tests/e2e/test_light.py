@@ -29,8 +29,8 @@ def test_the_live_screens_first_load_fits_in_100_kb(
     site: Any, demo: dict[str, Any], browser: Any
 ) -> None:
     context = browser.new_context(base_url=site.url, locale="tr-TR")
-    page = context.new_page()
-    log_in(page, "elif")
+    log_in(context.new_page(), "elif")
+    page = context.new_page()  # a fresh tab: nothing from the login is still arriving
     loaded: list[Any] = []
     page.on("response", lambda response: loaded.append(response))
     page.goto(f"/sessions/{demo['session']}/")

@@ -19,7 +19,7 @@ from tests.e2e.conftest import ROOT
 from tests.e2e.pages import log_in
 from tests.e2e.test_live_session import wait_connected
 
-SIZES = {
+SIZES: dict[str, dict[str, Any]] = {
     "phone": {
         "viewport": {"width": 360, "height": 740},
         "device_scale_factor": 2,
