@@ -10,8 +10,10 @@ from __future__ import annotations
 import re
 import shutil
 import subprocess
+from datetime import datetime
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.conf import settings
@@ -104,3 +106,13 @@ def test_an_unknown_language_is_refused_and_changes_nothing(member: User) -> Non
     member.refresh_from_db()
     assert member.language == "tr"
     assert "xx" not in dict(settings.LANGUAGES)
+
+
+def test_dates_are_written_the_readers_way(public_session: Any) -> None:
+    public_session.starts_at = datetime(2026, 3, 5, 14, 30, tzinfo=ZoneInfo("Europe/Istanbul"))
+    public_session.save(update_fields=["starts_at"])
+    url = reverse("session", args=[public_session.pk])
+    turkish, english = Client(), Client()
+    english.cookies["django_language"] = "en"
+    assert "5 Mart 2026 Perşembe, 14:30" in turkish.get(url).content.decode()
+    assert "Thursday, 5 March 2026, 14:30" in english.get(url).content.decode()
