@@ -22,11 +22,6 @@ class User(AbstractUser):
         TURKISH = "tr", _("Turkish")
         ENGLISH = "en", _("English")
 
-    display_name = models.CharField(_("display name"), max_length=100, blank=True)
-    language = models.CharField(
-        _("preferred language"), max_length=8, choices=Language.choices, default=Language.TURKISH
-    )
-
     class FontSize(models.TextChoices):
         SMALL = "s", _("Small")
         MEDIUM = "m", _("Medium")
@@ -43,6 +38,11 @@ class User(AbstractUser):
     )
     contrast = models.CharField(
         _("contrast"), max_length=8, choices=Contrast.choices, blank=True, default=""
+    )
+
+    display_name = models.CharField(_("display name"), max_length=100, blank=True)
+    language = models.CharField(
+        _("preferred language"), max_length=8, choices=Language.choices, default=Language.TURKISH
     )
 
     class Meta:

@@ -654,13 +654,6 @@ def sign_up_with_invitation(
 
 
 @transaction.atomic
-def update_profile(actor: User, *, display_name: str, language: str) -> User:
-    actor.display_name = display_name.strip()
-    actor.language = User.Language(language)
-    actor.save(update_fields=["display_name", "language"])
-    return actor
-
-
 def update_display_preferences(
     actor: User, *, font_size: str | None = None, contrast: str | None = None
 ) -> User:
@@ -678,4 +671,12 @@ def update_display_preferences(
         fields.append("contrast")
     if fields:
         actor.save(update_fields=fields)
+    return actor
+
+
+@transaction.atomic
+def update_profile(actor: User, *, display_name: str, language: str) -> User:
+    actor.display_name = display_name.strip()
+    actor.language = User.Language(language)
+    actor.save(update_fields=["display_name", "language"])
     return actor
