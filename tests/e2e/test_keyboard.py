@@ -121,6 +121,10 @@ def test_join_raise_a_hand_and_take_part_in_a_round_by_keyboard(site: Any, perso
     announce = member.locator("#decision-announce")
     expect(announce).to_have_attribute("aria-live", "polite")
     expect(announce).to_contain_text("Kabul edilmedi")
+    # The next round opens; the member hears it once, in the same polite region.
+    tab_to(chair, f"{card} form.round-form button[type=submit]")
+    chair.keyboard.press("Enter")
+    expect(announce).to_contain_text("2. tur açık")
 
 
 def test_comment_and_amend_by_keyboard(site: Any, person: Any) -> None:
