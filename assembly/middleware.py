@@ -29,7 +29,10 @@ class PreferredLanguageMiddleware:
 
 
 class ReaderPreferencesMiddleware:
-    """Font size and contrast, chosen with the controls in the page header."""
+    """Font size and contrast, chosen with the controls in the page header.
+
+    A member's choice is kept in their profile, a visitor's in a cookie.
+    """
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
@@ -37,6 +40,11 @@ class ReaderPreferencesMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         font = request.COOKIES.get(FONT_COOKIE, "m")
         contrast = request.COOKIES.get(CONTRAST_COOKIE, "normal")
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated:
+            # A member's choice follows them from device to device.
+            font = getattr(user, "font_size", "") or font
+            contrast = getattr(user, "contrast", "") or contrast
         request.reader_font = font if font in FONT_SIZES else "m"  # type: ignore[attr-defined]
         request.reader_contrast = (  # type: ignore[attr-defined]
             contrast if contrast in CONTRASTS else "normal"

@@ -22,6 +22,24 @@ class User(AbstractUser):
         TURKISH = "tr", _("Turkish")
         ENGLISH = "en", _("English")
 
+    class FontSize(models.TextChoices):
+        SMALL = "s", _("Small")
+        MEDIUM = "m", _("Medium")
+        LARGE = "l", _("Large")
+        EXTRA_LARGE = "xl", _("Extra large")
+
+    class Contrast(models.TextChoices):
+        NORMAL = "normal", _("Normal")
+        HIGH = "high", _("High")
+
+    # Empty until the person chooses: then the browser's cookie (or the default) applies.
+    font_size = models.CharField(
+        _("font size"), max_length=2, choices=FontSize.choices, blank=True, default=""
+    )
+    contrast = models.CharField(
+        _("contrast"), max_length=8, choices=Contrast.choices, blank=True, default=""
+    )
+
     display_name = models.CharField(_("display name"), max_length=100, blank=True)
     language = models.CharField(
         _("preferred language"), max_length=8, choices=Language.choices, default=Language.TURKISH

@@ -798,6 +798,27 @@ def sign_up_with_invitation(
 
 
 @transaction.atomic
+def update_display_preferences(
+    actor: User, *, font_size: str | None = None, contrast: str | None = None
+) -> User:
+    """Remember a member's font size and contrast; ``None`` leaves a setting as it is."""
+    if font_size is not None and font_size not in User.FontSize.values:
+        raise Invalid(_("There is no such font size."), {"font_size": font_size})
+    if contrast is not None and contrast not in User.Contrast.values:
+        raise Invalid(_("There is no such contrast setting."), {"contrast": contrast})
+    fields: list[str] = []
+    if font_size is not None:
+        actor.font_size = font_size
+        fields.append("font_size")
+    if contrast is not None:
+        actor.contrast = contrast
+        fields.append("contrast")
+    if fields:
+        actor.save(update_fields=fields)
+    return actor
+
+
+@transaction.atomic
 def update_profile(actor: User, *, display_name: str, language: str) -> User:
     old_name, old_language = actor.display_name, actor.language
     actor.display_name = display_name.strip()

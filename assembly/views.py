@@ -6,6 +6,7 @@ import math
 from datetime import datetime
 from typing import Any, cast
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
@@ -527,17 +528,26 @@ def profile(request: HttpRequest) -> HttpResponse:
 def set_language(request: HttpRequest) -> HttpResponse:
     language = request.POST.get("language", "")
     response = _back(request, reverse("home"))
-    if language not in {"tr", "en"}:
+    if language not in dict(settings.LANGUAGES):
+        messages.error(request, _("This language is not available; nothing was changed."))
         return response
-    if request.user.is_authenticated:
+    if request.user.is_authenticated and language in User.Language.values:
         user = cast(User, request.user)
         services.update_profile(user, display_name=user.display_name, language=language)
     response.set_cookie("django_language", language, max_age=ONE_YEAR, samesite="Lax")
+    with translation.override(language):
+        # Said on the next page, in its new language, by the status region screen readers read.
+        messages.success(
+            request,
+            _("The language is now %(language)s.")
+            % {"language": translation.get_language_info(language)["name_local"]},
+        )
     return response
 
 
 @require_POST
 def set_preferences(request: HttpRequest) -> HttpResponse:
+    """The header's font-size and contrast buttons; a plain form, so no JavaScript is needed."""
     response = _back(request, reverse("home"))
     font = request.POST.get("font")
     contrast = request.POST.get("contrast")
@@ -545,10 +555,20 @@ def set_preferences(request: HttpRequest) -> HttpResponse:
     if font in {"smaller", "larger"}:
         index = FONT_SIZES.index(current) + (1 if font == "larger" else -1)
         font = FONT_SIZES[max(0, min(index, len(FONT_SIZES) - 1))]
-    if font in FONT_SIZES:
-        response.set_cookie(FONT_COOKIE, font, max_age=ONE_YEAR, samesite="Lax")
     if contrast == "toggle":
         contrast = "normal" if getattr(request, "reader_contrast", "normal") == "high" else "high"
-    if contrast in CONTRASTS:
-        response.set_cookie(CONTRAST_COOKIE, contrast, max_age=ONE_YEAR, samesite="Lax")
+    if (font is not None and font not in FONT_SIZES) or (
+        contrast is not None and contrast not in CONTRASTS
+    ):
+        messages.error(request, _("This display setting does not exist; nothing was changed."))
+        return response
+    if request.user.is_authenticated:
+        services.update_display_preferences(
+            cast(User, request.user), font_size=font, contrast=contrast
+        )
+    else:
+        if font is not None:
+            response.set_cookie(FONT_COOKIE, font, max_age=ONE_YEAR, samesite="Lax")
+        if contrast is not None:
+            response.set_cookie(CONTRAST_COOKIE, contrast, max_age=ONE_YEAR, samesite="Lax")
     return response

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('assembly', '0003_assembly_cosign_threshold'),
+        ('assembly', '0004_display_preferences'),
     ]
 
     operations = [

@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 import os
 import secrets
-import shutil
 import socket
 import subprocess
 import sys
@@ -116,10 +115,11 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveSite]:
     live = LiveSite(f"http://127.0.0.1:{port}", env, tmp)
     live.manage("migrate", "--no-input", "-v", "0")
     log = (tmp / "daphne.log").open("w")
-    daphne = shutil.which("daphne", path=str(Path(sys.executable).parent)) or "daphne"
     server = subprocess.Popen(
         [
-            daphne,
+            sys.executable,
+            "-m",
+            "realtime.server",
             "-e",
             f"tcp:port={port}:interface=127.0.0.1:backlog=1024",
             "config.asgi:application",
@@ -159,3 +159,11 @@ def person(site: LiveSite, new_context: Any) -> Any:
         return context.new_page()
 
     return open_page
+
+
+@pytest.fixture(scope="session")
+def demo(site: LiveSite) -> dict[str, Any]:
+    """The Turkish demo, loaded once into the site; the ids its sample URLs need."""
+    from tests.e2e.pages import demo_ids
+
+    return demo_ids(site)
