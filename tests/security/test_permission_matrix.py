@@ -13,15 +13,12 @@ group's proposal), facilitator (of the live session), operator (staff, in no ass
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from typing import Any
-
 import pytest
 from django.db import transaction
 from django.urls import reverse
 
 from tests.security.matrix import METHODS, OUTCOMES, client_for, outcome
-from tests.security.world import PERSONAS, Route, World, build_world, make_people, routes
+from tests.security.world import PERSONAS, Route, World, routes
 
 pytestmark = pytest.mark.django_db
 
@@ -195,20 +192,6 @@ def methods_to_check(route: Route) -> tuple[str, ...]:
 
 def row(route: Route, method: str, observed: tuple[str, ...]) -> str:
     return f"{route.name:<35}{method:<7}" + " ".join(f"{o:<6}" for o in observed).rstrip()
-
-
-@pytest.fixture(scope="module")
-def world(django_db_setup: Any, django_db_blocker: Any) -> Iterator[World]:
-    """One world for the whole module, inside a transaction rolled back at the end."""
-    with django_db_blocker.unblock():
-        atomic = transaction.atomic()
-        atomic.__enter__()
-        try:
-            people, assembly, group = make_people()
-            yield build_world(people, assembly, group)
-        finally:
-            transaction.set_rollback(True)
-            atomic.__exit__(None, None, None)
 
 
 def test_every_route_is_in_the_table() -> None:

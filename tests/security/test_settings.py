@@ -1,4 +1,4 @@
-"""Abuse limits in the settings: CSP, secure cookies and HSTS, `check --deploy`, login throttling."""
+"""Abuse limits in the settings: CSP, HTTPS-only cookies and HSTS, `check --deploy`."""
 
 from __future__ import annotations
 
