@@ -106,7 +106,7 @@ def test_every_text_field_of_every_form_has_a_limit() -> None:
     for module_name in FORM_MODULES:
         module = importlib.import_module(module_name)
         for name, cls in inspect.getmembers(module, inspect.isclass):
-            if cls.__module__ != module_name or not issubclass(cls, forms.BaseForm):
+            if cls.__module__ != module_name or not issubclass(cls, forms.Form):
                 continue
             for field_name, field in cls.base_fields.items():
                 key = f"{name}.{field_name}"
