@@ -130,8 +130,10 @@ else:
 # --- People ---------------------------------------------------------------
 AUTH_USER_MODEL = "assembly.User"
 AUTHENTICATION_BACKENDS = [
-    # First: counts failed logins and refuses a locked-out one before the password is checked.
-    "axes.backends.AxesStandaloneBackend",
+    # First: refuses a locked-out login before the password is checked, then leaves the
+    # check to ModelBackend. AxesBackend (not AxesStandaloneBackend) because sessions may
+    # name the first backend, which must then be able to load the user (get_user).
+    "axes.backends.AxesBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
 LOGIN_URL = "login"

@@ -94,3 +94,12 @@ def test_a_success_forgets_earlier_failures(client: Client, ayse: Any) -> None:
 
 def test_unknown_names_are_throttled_too(client: Client) -> None:
     assert fail_until_locked(client, "nobody").status_code == 429
+
+
+def test_every_backend_loads_users(ayse: Any) -> None:
+    """Sessions may name any backend of the list (``live_fixture`` names the first): each
+    must load the user back, or sockets and pages fail for those sessions."""
+    from django.contrib.auth import load_backend
+
+    for path in settings.AUTHENTICATION_BACKENDS:
+        assert load_backend(path).get_user(ayse.pk) == ayse, path

@@ -23,7 +23,7 @@ from tests.security.world import PERSONAS
 from tests.voting.conftest import check_in, new_decision
 from voting import services as voting_services
 
-pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.asyncio]
+pytestmark = pytest.mark.django_db(transaction=True)
 
 TABLE = """
 # command              anon   outs   obs    member wg     facil  oper
@@ -100,6 +100,7 @@ def sample(command: str, stage: dict[str, Any], member: Any) -> dict[str, Any]:
     }[command]
 
 
+@pytest.mark.asyncio
 @pytest.mark.parametrize("command", sorted(EXPECTED))
 async def test_command(
     sockets: Any,  # noqa: F811
@@ -137,6 +138,7 @@ async def test_command(
     assert tuple(observed) == EXPECTED[command], (command, observed)
 
 
+@pytest.mark.asyncio
 async def test_members_only_sessions_refuse_strangers_at_the_door(
     sockets: Any,  # noqa: F811
     live_session: Any,
