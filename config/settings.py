@@ -5,8 +5,10 @@ See CONTRACT.md-style table in docs/deploy.md for every variable.
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 
+from csp.constants import NONE, SELF
 from django.utils.translation import gettext_lazy as _
 
 from config.env import (
@@ -42,6 +44,8 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "django_htmx",
+    "axes",
+    "csp",
     "config.apps.OrtakConfig",
     "assembly",
     "proposals",
@@ -64,6 +68,9 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "assembly.middleware.ReaderPreferencesMiddleware",
+    "csp.middleware.CSPMiddleware",
+    # Last, as django-axes asks: it turns a locked-out login into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -124,7 +131,13 @@ else:
 
 # --- People ---------------------------------------------------------------
 AUTH_USER_MODEL = "assembly.User"
-AUTHENTICATION_BACKENDS = ["django.contrib.auth.backends.ModelBackend"]
+AUTHENTICATION_BACKENDS = [
+    # First: refuses a locked-out login before the password is checked, then leaves the
+    # check to ModelBackend. AxesBackend (not AxesStandaloneBackend) because sessions may
+    # name the first backend, which must then be able to load the user (get_user).
+    "axes.backends.AxesBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "home"
@@ -196,6 +209,46 @@ ORTAK_SNAPSHOT_MAX_AGE = 2.0
 ORTAK_SCHEDULER = env_bool("ORTAK_SCHEDULER", True)
 
 # --- Security ---------------------------------------------------------------
+# Login throttling (django-axes). A whole assembly may share one address, so a lockout
+# is per (username, address): a stranger guessing one member's password from the hall's
+# network locks out only that pair. Behind a proxy, Daphne must run with --proxy-headers
+# so that the address is the client's, not the proxy's.
+AXES_ENABLED = env_bool("ORTAK_LOGIN_THROTTLE", True)
+AXES_FAILURE_LIMIT = env_int("ORTAK_LOGIN_FAILURES", 5, minimum=1)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("ORTAK_LOGIN_COOLOFF_MINUTES", 15, minimum=1))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "config.lockout.lockout_response"
+AXES_VERBOSE = False
+
+# Content-Security-Policy (django-csp): nothing inline, nothing from elsewhere. Pages load
+# their scripts and styles from this site only; sockets go back to this site. The video
+# meeting, embedded only when someone asks, may come from any HTTPS address.
+_SOCKET_SCHEMES = ("wss",) if ORTAK_HTTPS else ("ws", "wss")
+# Any port: 'self' covers the page's own port only, and not ws: in every browser.
+# ALLOWED_HOSTS' ".example.org" (the domain and its subdomains) becomes "*.example.org".
+_socket_sources = [
+    f"{scheme}://{'*' + host if host.startswith('.') else host}:*"
+    for host in ALLOWED_HOSTS
+    if host != "*"
+    for scheme in _SOCKET_SCHEMES
+]
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF, *_socket_sources],
+        "frame-src": ["https:"],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    }
+}
+
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SAMESITE = "Lax"
@@ -210,6 +263,7 @@ if ORTAK_HTTPS:
     SECURE_SSL_REDIRECT = True
     SECURE_HSTS_SECONDS = 60 * 60 * 24 * 365
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    SECURE_HSTS_PRELOAD = env_bool("ORTAK_HSTS_PRELOAD", True)
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
 

@@ -1,7 +1,8 @@
 """Who opens a socket: the person behind the handshake's session cookie.
 
 This is :func:`django.contrib.auth.get_user` for one case, the database session
-backend with the model backend (this project's settings), cut to a single
+backend with backends that load people as the model backend does (this project's
+settings: django-axes' backend, then the model backend), cut to a single
 statement that reads the session row; the person is read together with their
 role by :func:`assembly.selectors.reader`. A join storm of thousands of sockets
 made Django's generic path (three ORM queries, a model per row) the largest cost
@@ -10,19 +11,36 @@ of a join. Any other configuration takes Django's own path.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
 from django.contrib import auth
+from django.contrib.auth.backends import ModelBackend
 from django.contrib.auth.models import AnonymousUser
 from django.contrib.sessions.backends.db import SessionStore
 from django.contrib.sessions.models import Session as StoredSession
 from django.db import connection
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare
+from django.utils.module_loading import import_string
 
-MODEL_BACKEND = "django.contrib.auth.backends.ModelBackend"
+
+@functools.lru_cache(maxsize=4)
+def _model_backends(paths: tuple[str, ...]) -> frozenset[str]:
+    """The configured backends that load a person as ``ModelBackend`` does (the model
+    backend itself, or one that adds checks at login only, as django-axes' does)."""
+    found = set()
+    for path in paths:
+        backend = import_string(path)
+        if issubclass(backend, ModelBackend) and backend.get_user is ModelBackend.get_user:
+            found.add(path)
+    return frozenset(found)
+
+
+def model_backends() -> frozenset[str]:
+    return _model_backends(tuple(settings.AUTHENTICATION_BACKENDS))
 
 
 @dataclass(frozen=True)
@@ -35,9 +53,9 @@ class Claims:
 
 def fast_path() -> bool:
     """True when this module may stand in for Django's generic ``get_user``."""
-    return settings.SESSION_ENGINE == "django.contrib.sessions.backends.db" and list(
-        settings.AUTHENTICATION_BACKENDS
-    ) == [MODEL_BACKEND]
+    return settings.SESSION_ENGINE == "django.contrib.sessions.backends.db" and bool(
+        model_backends()
+    )
 
 
 def claims(session_key: str | None) -> Claims | None:
@@ -60,7 +78,7 @@ def claims(session_key: str | None) -> Claims | None:
         auth_hash = str(data.get(auth.HASH_SESSION_KEY) or "")
     except (KeyError, TypeError, ValueError):
         return None
-    if backend != MODEL_BACKEND or not auth_hash:
+    if backend not in model_backends() or not auth_hash:
         return None
     return Claims(user_id, auth_hash)
 

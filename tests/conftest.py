@@ -1,8 +1,11 @@
 """Fixed personas and a live session to act in.
 
-Personas: facilitator, member, observer, outsider, anonymous. The facilitator
-and the member are members of ``assembly``; the observer watches; the outsider
-belongs to another assembly.
+Personas: facilitator, member, observer, outsider, anonymous, and for the
+permission matrix wg_member and operator. The facilitator and the member are
+members of ``assembly``; the observer watches; the outsider belongs to another
+assembly; the working-group member is a member of ``assembly`` and of its
+working group ``water``; the operator runs the site (staff) and belongs to no
+assembly.
 """
 
 from __future__ import annotations
@@ -27,6 +30,8 @@ from assembly.models import (
     Task,
     User,
     Visibility,
+    WorkingGroup,
+    WorkingGroupMembership,
 )
 from realtime import publish
 
@@ -105,6 +110,25 @@ def outsider(db: Any) -> User:
     user = make_user("disarida", "Oğuz Dışarıda")
     Membership.objects.create(assembly=other, user=user, role=Role.MEMBER)
     return user
+
+
+@pytest.fixture
+def working_group(assembly: Assembly) -> WorkingGroup:
+    return WorkingGroup.objects.create(assembly=assembly, name="Su Çalışma Grubu", slug="su")
+
+
+@pytest.fixture
+def wg_member(assembly: Assembly, working_group: WorkingGroup) -> User:
+    user = make_user("elif", "Elif Su")
+    Membership.objects.create(assembly=assembly, user=user, role=Role.MEMBER)
+    WorkingGroupMembership.objects.create(group=working_group, user=user)
+    return user
+
+
+@pytest.fixture
+def operator(db: Any) -> User:
+    """Runs the site (Django admin); no member of any assembly."""
+    return make_user("operator", "İşletmen", is_staff=True, is_superuser=True)
 
 
 @pytest.fixture

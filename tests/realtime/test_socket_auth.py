@@ -95,3 +95,17 @@ def test_the_reader_of_a_missing_session_or_person(live_session, member) -> None
     assert selectors.reader(live_session.pk + 1000, member.pk) is None
     assert selectors.reader(live_session.pk, None) == ("members", None, None)
     assert selectors.reader(live_session.pk, member.pk + 1000) == ("members", None, None)
+
+
+def test_the_configured_backends_take_the_fast_path(settings) -> None:
+    """Sessions name the backend that logged the person in (django-axes' first); both
+    load people as the model backend does, so a join takes one statement, not three."""
+    assert auth.fast_path()
+    assert set(settings.AUTHENTICATION_BACKENDS) <= auth.model_backends()
+    settings.AUTHENTICATION_BACKENDS = ["tests.realtime.test_socket_auth.OtherBackend"]
+    assert not auth.fast_path()
+
+
+class OtherBackend:
+    def get_user(self, user_id: int) -> None:
+        return None
