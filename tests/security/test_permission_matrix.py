@@ -77,6 +77,10 @@ api_proposals                      POST   deny   deny   deny   ok     ok     ok 
 api_register                       GET    ok     ok     ok     ok     ok     ok     ok
 api_schema                         GET    ok     ok     ok     ok     ok     ok     ok
 api_session_state                  GET    hide   hide   ok     ok     ok     ok     hide
+audit_log                          GET    hide   hide   deny   ok     ok     ok     ok
+audit_log                          POST   hide   hide   deny   ok     ok     ok     ok
+audit_stances                      GET    hide   hide   deny   ok     ok     ok     ok
+audit_stances                      POST   hide   hide   deny   ok     ok     ok     ok
 assembly                           GET    hide   hide   ok     ok     ok     ok     hide
 assembly                           POST   hide   hide   ok     ok     ok     ok     hide
 assembly_decision_create           GET    login  hide   ok     ok     ok     ok     hide
@@ -120,6 +124,14 @@ join                               POST   ok     ok     ok     ok     ok     ok 
 login                              GET    ok     ok     ok     ok     ok     ok     ok
 login                              POST   ok     ok     ok     ok     ok     ok     ok
 logout                             POST   ok     ok     ok     ok     ok     ok     ok
+leave                              GET    login  ok     ok     ok     ok     ok     ok
+leave                              POST   login  ok     ok     ok     ok     ok     ok
+my_data                            GET    login  ok     ok     ok     ok     ok     ok
+my_data                            POST   login  ok     ok     ok     ok     ok     ok
+my_data_json                       GET    login  ok     ok     ok     ok     ok     ok
+my_data_json                       POST   login  ok     ok     ok     ok     ok     ok
+privacy                            GET    ok     ok     ok     ok     ok     ok     ok
+privacy                            POST   ok     ok     ok     ok     ok     ok     ok
 profile                            GET    login  ok     ok     ok     ok     ok     ok
 profile                            POST   login  ok     ok     ok     ok     ok     ok
 proposal                           GET    hide   hide   ok     ok     ok     ok     hide
