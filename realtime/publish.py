@@ -3,8 +3,9 @@
 ``publish_on_commit`` sends a sequenced event once the transaction that made the
 change commits; the frame is encoded once and the same text is written to every
 socket of the session. ``publish_snapshot`` sends a derived snapshot (``seq``
-null), coalesced to at most one per key per ``ORTAK_COALESCE_SECONDS`` on the
-trailing edge, always carrying the latest value.
+null), at most one per key per ``ORTAK_COALESCE_SECONDS``: a lone change is sent at
+once, and the changes within a window after a send go together at the window's end,
+always carrying the latest value.
 """
 
 from __future__ import annotations
@@ -91,20 +92,32 @@ def _server_loop() -> asyncio.AbstractEventLoop | None:
         return None
 
 
+#: When each key was last sent (event-loop time), to hold sends a window apart.
+_last_sent: dict[str, float] = {}
+
+
 def _touch(key: str, build: Callable[[], tuple[int, str] | None]) -> None:
-    """Runs on the event loop: start the window on the first touch, keep the latest builder."""
+    """Runs on the event loop: keep the latest builder, and send at once if nothing was
+    sent for this key within the window (a lone change waits for nothing), else when
+    the window since the last send ends (a storm of changes gives one send per window)."""
     first = key not in _pending
     _pending[key] = build
     if first:
-        asyncio.get_running_loop().call_later(
-            settings.ORTAK_COALESCE_SECONDS, lambda: asyncio.ensure_future(_flush(key))
-        )
+        loop = asyncio.get_running_loop()
+        window = float(settings.ORTAK_COALESCE_SECONDS)
+        wait = max(0.0, _last_sent.get(key, -window) + window - loop.time())
+        loop.call_later(wait, lambda: asyncio.ensure_future(_flush(key)))
 
 
 async def _flush(key: str) -> None:
     build = _pending.pop(key, None)
     if build is None:
         return
+    now = asyncio.get_running_loop().time()
+    _last_sent[key] = now
+    if len(_last_sent) > 10_000:  # forget keys quiet for a minute
+        for old in [k for k, t in _last_sent.items() if now - t > 60]:
+            del _last_sent[old]
     try:
         built = await dbpool.run(build)
     except Exception:

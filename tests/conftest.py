@@ -57,6 +57,7 @@ def _fast_coalescing(settings: Any) -> None:
     settings.ORTAK_WS_MEMBER_RATE_PER_SECOND = 1000
     settings.ORTAK_SCHEDULER = False  # tests of deadlines turn it on
     publish._pending.clear()
+    publish._last_sent.clear()
 
 
 @pytest.fixture(autouse=True)
