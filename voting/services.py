@@ -578,8 +578,8 @@ def cast_stances(casts: Sequence[Cast]) -> list[dict[str, Any] | ServiceError]:
     for decision_id, indices in by_decision.items():
         actors = [casts[i].actor for i in indices]
         targets = _cast_targets(actors, decision_id, now)
-        firsts: list[tuple[int, Any, dict[str, Any]]] = []  # one insert for all of them
-        later: list[tuple[int, bool, dict[str, Any]]] = []  # one by one, after the insert
+        firsts: list[tuple[int, _CastTarget, Any, dict[str, Any]]] = []  # one insert for all
+        later: list[tuple[int, _CastTarget, bool, dict[str, Any]]] = []  # after the insert
         seen: set[int] = set()
         decision: Decision | None = None
         for index, target in zip(indices, targets, strict=True):
@@ -595,22 +595,21 @@ def cast_stances(casts: Sequence[Cast]) -> list[dict[str, Any] | ServiceError]:
             assert target is not None  # noqa: S101 (checked by _check_cast)
             member = int(cast.actor.pk)
             if not secret and target.stance_id is None and member not in seen:
-                firsts.append((index, cast.actor, fields))
+                firsts.append((index, target, cast.actor, fields))
             else:
-                later.append((index, secret, fields))
+                later.append((index, target, secret, fields))
             seen.add(member)
         if decision is None:
             continue
         round_id, number = targets[0].round_id, targets[0].round_number  # type: ignore[union-attr]
-        stored = _cast_firsts(round_id, [(actor, fields) for _i, actor, fields in firsts], now)
-        for index, actor, fields in firsts:
+        stored = _cast_firsts(round_id, [(actor, fields) for _i, _t, actor, fields in firsts], now)
+        for index, target, actor, fields in firsts:
             if int(actor.pk) in stored:
                 results[index] = {"decision": decision.pk, "round": number, "changed": False}
             else:  # another tab of theirs came first, outside this batch
-                later.append((index, False, fields))
-        for index, secret, fields in sorted(later, key=lambda item: item[0]):
-            cast, target = casts[index], targets[indices.index(index)]
-            assert target is not None  # noqa: S101
+                later.append((index, target, False, fields))
+        for index, target, secret, fields in sorted(later, key=lambda item: item[0]):
+            cast = casts[index]
             with _language(cast.language):
                 try:
                     changed = _store(cast.actor, target, secret, fields, now)
