@@ -66,6 +66,14 @@ class DatabaseURL:
         return self.engine == "django.db.backends.sqlite3"
 
     def as_django(self) -> dict[str, object]:
+        """Django's ``DATABASES`` entry.
+
+        On PostgreSQL a connection lives as long as its job, not longer. Django runs
+        each HTTP request of an ASGI server on a thread of its own, so connections kept
+        for reuse (``CONN_MAX_AGE``) would stay open, one per thread that ever ran a
+        request, until PostgreSQL refuses more. The live path keeps its own few threads'
+        connections (:mod:`realtime.dbpool`), and ``config.asgi`` bounds how many HTTP
+        requests of a process run at once, which bounds their connections too."""
         config: dict[str, object] = {"ENGINE": self.engine, "NAME": self.name}
         if self.is_sqlite:
             config["OPTIONS"] = {
@@ -79,7 +87,7 @@ class DatabaseURL:
             PASSWORD=self.password,
             HOST=self.host,
             PORT=self.port,
-            CONN_MAX_AGE=60,
+            CONN_MAX_AGE=0,
             CONN_HEALTH_CHECKS=True,
             OPTIONS=dict(self.options),
         )

@@ -203,8 +203,15 @@ ORTAK_COALESCE_SECONDS = 0.1
 ORTAK_DB_THREADS = env_int("ORTAK_DB_THREADS", 4, minimum=1)
 #: Joins a process works on at once; more wait their turn, first come first served.
 ORTAK_JOINS_AT_ONCE = env_int("ORTAK_JOINS_AT_ONCE", 16, minimum=1)
+#: HTTP requests a process runs at once; more wait their turn. Each running request
+#: holds a thread and a database connection: with ORTAK_DB_THREADS and the deadline
+#: watcher, a process holds at most this + ORTAK_DB_THREADS + 1 connections (keep the
+#: sum over all processes under PostgreSQL's max_connections, 100 by default).
+ORTAK_HTTP_AT_ONCE = env_int("ORTAK_HTTP_AT_ONCE", 16, minimum=1)
 #: A session's shared snapshot is rebuilt at least this often, even with no frame.
 ORTAK_SNAPSHOT_MAX_AGE = 2.0
+#: How often each server process checks its link to the others (Redis) with a beat.
+ORTAK_HUB_BEAT_SECONDS = 1.0
 #: Each server process closes rounds at their deadline (voting/scheduler.py).
 ORTAK_SCHEDULER = env_bool("ORTAK_SCHEDULER", True)
 

@@ -57,6 +57,12 @@ def test_postgres_url(scheme: str) -> None:
     assert config["OPTIONS"] == {"sslmode": "require"}
 
 
+def test_postgres_connections_are_not_kept_per_thread() -> None:
+    # Each ASGI request runs on a thread of its own: kept connections would pile up.
+    config = parse_database_url("postgres://u@h/db", BASE).as_django()
+    assert config["CONN_MAX_AGE"] == 0
+
+
 def test_postgres_without_password_or_port() -> None:
     config = parse_database_url("postgres://postgres@127.0.0.1/test", BASE).as_django()
     assert (config["USER"], config["PASSWORD"], config["HOST"], config["PORT"]) == (
