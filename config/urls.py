@@ -47,3 +47,5 @@ urlpatterns = [
     path("", include("proposals.urls")),
     path("", include("assembly.urls")),
 ]
+
+handler500 = "config.errors.server_error"

@@ -70,6 +70,8 @@ def run_batch(command: Command, calls: list[Call]) -> list[Outcome]:
     assert command.batch is not None  # noqa: S101
     try:
         return list(command.batch(calls))
+    except dbpool.TRANSIENT:
+        raise  # the whole batch is tried again (see dbpool)
     except Exception:
         log.exception(
             "batch of %s failed; running its %s calls one by one", command.type, len(calls)
@@ -79,6 +81,8 @@ def run_batch(command: Command, calls: list[Call]) -> list[Outcome]:
         try:
             with translation.override(ctx.language or translation.get_language()):
                 outcomes.append(command.handler(ctx, data))
+        except dbpool.TRANSIENT:
+            raise
         except Exception as exc:  # a ServiceError is this call's answer; others are logged
             outcomes.append(exc)
     return outcomes

@@ -20,10 +20,14 @@ from django.utils.translation import gettext as _
 
 from assembly import permissions, selectors
 from realtime import auth, dbpool, hub, protocol
-from realtime.errors import RateLimited, ServiceError
+from realtime.errors import RateLimited, ServiceError, Unavailable
 from realtime.ratelimit import TokenBucket, member_windows
 
 log = logging.getLogger(__name__)
+
+#: The close code of a socket the server cannot serve for now (its database is away):
+#: "try again later" in the private range, since WebSocket servers may not send 1013.
+TRY_LATER = 4503
 
 
 def _shared_state(session_id: int) -> dict[str, Any] | None:
@@ -49,7 +53,10 @@ class SessionConsumer(AsyncWebsocketConsumer):
     session_id: int
     language: str = settings.LANGUAGE_CODE
     room: hub.Room | None = None
+    role: str | None = None
     ready = False
+    #: Set when the hub asked for a resync while the socket was still joining.
+    stale = False
 
     async def dispatch(self, message: dict[str, Any]) -> None:
         """Channels' own dispatch first hops to its one shared ORM thread to close old
@@ -80,22 +87,60 @@ class SessionConsumer(AsyncWebsocketConsumer):
         # ``pending`` and follows the snapshot (the client skips what it already has).
         self.room = await the_hub.join(self.session_id, self)
         try:
-            allowed, role = await dbpool.run(self._access)
+            allowed, self.role = await dbpool.run(self._access)
             if not allowed:
                 raise LookupError("no access")
-            session_id = self.session_id
-            snap = await the_hub.snapshot(self.room, lambda: _shared_state(session_id))
+            snap = await self._snapshot()
         except LookupError:
             await self._leave()
             await self.close()  # before accept: the handshake is refused with 403
             return
+        except Unavailable:
+            # The database is away for now: the handshake completes and the socket
+            # closes with TRY_LATER, and the live page tries again, as after any close.
+            await self._leave()
+            await self.accept()
+            await self.close(code=TRY_LATER)
+            return
         await self.accept()
-        you = selectors.you_state(snap.state, self._user_id(), role)
+        await self._send_state(snap)
+        if self.stale:
+            await self.resync()
+
+    async def _snapshot(self) -> hub.Snapshot:
+        room = self.room
+        if room is None:
+            raise LookupError("the socket has left")
+        session_id = self.session_id
+        return await hub.current().snapshot(room, lambda: _shared_state(session_id))
+
+    async def _send_state(self, snap: hub.Snapshot) -> None:
+        """Send ``session.state``, then the frames that came while it was being read."""
+        you = selectors.you_state(snap.state, self._user_id(), self.role)
         await self.send(text_data=_with_you(snap.text, snap.state["seq"], you))
         self.ready = True
+        self.stale = False
         pending, self.pending = self.pending, []
         for frame in pending:
             await self.write_frame(frame)
+
+    async def resync(self) -> None:
+        """Called by the hub when frames may have been lost: the whole state again."""
+        if self.room is None:
+            return
+        if not self.ready:
+            self.stale = True  # still joining: once its snapshot is sent
+            return
+        self.ready = False
+        try:
+            snap = await self._snapshot()
+        except LookupError:  # the session is gone
+            await self.close()
+            return
+        except Unavailable:
+            await self.close(code=TRY_LATER)
+            return
+        await self._send_state(snap)
 
     def _access(self) -> tuple[bool, str | None]:
         """On a database thread: who this is (from the handshake's session cookie), whether
@@ -177,7 +222,10 @@ class SessionConsumer(AsyncWebsocketConsumer):
         if command.batch is not None:
             outcome = await hub.current().batcher(command).submit(ctx, data)
         else:
-            outcome = await dbpool.run(self._run, command, ctx, data)
+            try:
+                outcome = await dbpool.run(self._run, command, ctx, data)
+            except Unavailable as exc:
+                outcome = exc
         await self.send(text_data=self._reply(command, inbound.id, outcome))
 
     def _run(
@@ -187,6 +235,8 @@ class SessionConsumer(AsyncWebsocketConsumer):
         with translation.override(self.language):
             try:
                 return command.handler(ctx, data)
+            except dbpool.TRANSIENT:
+                raise  # tried again by the pool
             except Exception as exc:  # a ServiceError is the answer; others are logged
                 return exc
 

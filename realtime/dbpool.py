@@ -10,6 +10,7 @@ affinity). SQLite allows one writer, so it gets one thread.
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from collections.abc import Callable
@@ -18,7 +19,18 @@ from typing import ParamSpec, TypeVar
 
 from asgiref.sync import SyncToAsync
 from django.conf import settings
-from django.db import close_old_connections, connection, connections
+from django.db import (
+    InterfaceError,
+    OperationalError,
+    close_old_connections,
+    connection,
+    connections,
+)
+from django.utils.translation import gettext
+
+from realtime.errors import Unavailable
+
+log = logging.getLogger(__name__)
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -51,17 +63,43 @@ CHECK_EVERY_SECONDS = 5.0
 _local = threading.local()
 
 
+#: Errors after which a job is run again: the database could not be reached, dropped
+#: the connection, or gave up a transaction (deadlock, serialisation). Whatever the job
+#: did was rolled back with its transaction.
+TRANSIENT = (OperationalError, InterfaceError)
+
+#: Pauses before each new attempt (seconds): a database that restarts, or refuses
+#: connections for a moment, is waited for about three seconds before giving up.
+RETRY_PAUSES = (0.25, 0.5, 1.0, 1.5)
+
+
+def unavailable_message() -> str:
+    return gettext(
+        "The database cannot be reached just now, so nothing was saved. "
+        "Please try again in a moment."
+    )
+
+
 def _call(fn: Callable[P, R], *args: P.args, **kwargs: P.kwargs) -> R:
     now = time.monotonic()
     if now - getattr(_local, "checked", -CHECK_EVERY_SECONDS) >= CHECK_EVERY_SECONDS:
         _local.checked = now
         close_old_connections()
-    try:
-        return fn(*args, **kwargs)
-    except BaseException:
-        # A failed job may leave a broken connection: drop it now, not on the next job.
-        close_old_connections()
-        raise
+    for pause in (*RETRY_PAUSES, None):
+        try:
+            return fn(*args, **kwargs)
+        except TRANSIENT as exc:
+            close_old_connections()  # a broken connection is dropped, a new one is made
+            if pause is None:
+                log.error("database unavailable after %s attempts: %s", len(RETRY_PAUSES) + 1, exc)
+                raise Unavailable(unavailable_message()) from exc
+            log.warning("database error, trying again in %s s: %s", pause, exc)
+            time.sleep(pause)
+        except BaseException:
+            # A failed job may leave a broken connection: drop it now, not on the next job.
+            close_old_connections()
+            raise
+    raise AssertionError("unreachable")  # pragma: no cover
 
 
 async def run(fn: Callable[P, R], *args: P.args, **kwargs: P.kwargs) -> R:

@@ -16,6 +16,7 @@ HTTP_STATUS = {
     "conflict": 409,
     "rate_limited": 429,
     "too_large": 413,
+    "unavailable": 503,
 }
 
 
@@ -54,3 +55,9 @@ class RateLimited(ServiceError):
 
 class TooLarge(ServiceError):
     code = "too_large"
+
+
+class Unavailable(ServiceError):
+    """The database could not be reached, even after retrying: nothing was changed."""
+
+    code = "unavailable"

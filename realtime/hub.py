@@ -19,6 +19,15 @@ build, not a thousand. It stays correct by ordering, not by timers alone:
 
 Snapshots are kept only while the process is subscribed to the session, because
 only then do its frames arrive to invalidate them.
+
+The link to the other processes can break (Redis restarts). The hub notices, by a
+small numbered beat it sends itself through the layer every
+``ORTAK_HUB_BEAT_SECONDS`` (a publish that fails, a beat that does not come back,
+or one that comes back after a missing number), and by its own publishes failing.
+While the link is down, a frame published here is still written to this process's
+own sockets. Once beats come back, the hub subscribes again to what it could not,
+and sends every socket a fresh ``session.state``, since frames of other processes
+may have been lost meanwhile.
 """
 
 from __future__ import annotations
@@ -28,7 +37,7 @@ import logging
 import struct
 import time
 import weakref
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -83,6 +92,9 @@ class Listener(Protocol):
 
     async def write_frame(self, frame: Frame) -> None: ...
 
+    async def resync(self) -> None:
+        """Send the socket the whole state again (frames may have been lost)."""
+
 
 @dataclass
 class Snapshot:
@@ -115,6 +127,13 @@ class Hub:
         #: Joins in progress at once in this process (see ``SessionConsumer.connect``).
         self.admission = asyncio.Semaphore(int(settings.ORTAK_JOINS_AT_ONCE))
         self.batchers: dict[str, Batcher] = {}
+        #: Whether frames published through the layer are known to come back.
+        self.linked = True
+        self._beats_sent = 0
+        self._beat_back = 0
+        self._beat_back_at = time.monotonic()
+        self._keeper: asyncio.Task[None] | None = None
+        self._tasks: set[asyncio.Future[None]] = set()
 
     def batcher(self, command: Command) -> Batcher:
         """This process's queue for a command with a batch form (see :mod:`realtime.batch`)."""
@@ -131,14 +150,22 @@ class Hub:
         if room is None:
             room = self.rooms[session_id] = Room(session_id)
         room.listeners[listener] = None
+        self._ensure_keeper()
         if not room.subscribed:
-            async with room.lock:
-                if not room.subscribed:
-                    channel = await self._ensure_reader()
-                    await self.layer.group_add(session_group(session_id), channel)
-                    room.subscribed = True
-                    room.generation += 1
+            try:
+                await self._subscribe(room)
+            except Exception:  # the layer is away: local frames still flow, see _keep_link
+                log.warning("could not subscribe to session %s for now", session_id)
+                self._lost()
         return room
+
+    async def _subscribe(self, room: Room) -> None:
+        async with room.lock:
+            if not room.subscribed:
+                channel = await self._ensure_reader()
+                await self.layer.group_add(session_group(room.session_id), channel)
+                room.subscribed = True
+                room.generation += 1
 
     async def leave(self, session_id: int, listener: Listener) -> None:
         room = self.rooms.get(session_id)
@@ -174,6 +201,9 @@ class Hub:
         while True:
             try:
                 message = await self.layer.receive(channel)
+                if message.get("type") == BEAT:
+                    self._beat(int(message["n"]))
+                    continue
                 await self.deliver(int(message["session"]), message["text"])
             except asyncio.CancelledError:
                 raise
@@ -193,6 +223,71 @@ class Hub:
                 await listener.write_frame(frame)
             except Exception:  # a socket that just went away
                 log.debug("could not write to a socket", exc_info=True)
+
+    def deliver_here(self, session_id: int, text: str) -> None:
+        """A frame this process could not publish: its own sockets get it all the same,
+        and the others get a fresh state once the link is back."""
+        self._lost()
+        self._background(self.deliver(session_id, text))
+
+    # --- The link to the other processes ---------------------------------------------------
+
+    def _ensure_keeper(self) -> None:
+        if self._keeper is None or self._keeper.done():
+            self._keeper = asyncio.ensure_future(self._keep_link())
+
+    async def _keep_link(self) -> None:
+        """Every beat: subscribe what could not be, and send the next numbered beat."""
+        every = float(settings.ORTAK_HUB_BEAT_SECONDS)
+        while True:
+            await asyncio.sleep(every)
+            if not self.rooms:
+                continue
+            try:
+                for room in list(self.rooms.values()):
+                    if not room.subscribed and room.listeners:
+                        await self._subscribe(room)
+                channel = await self._ensure_reader()
+                self._beats_sent += 1
+                await self.layer.send(channel, {"type": BEAT, "n": self._beats_sent})
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                self._lost()
+                continue
+            if time.monotonic() - self._beat_back_at > 2.5 * every:
+                self._lost()
+
+    def _beat(self, number: int) -> None:
+        """One of our own beats came back through the layer."""
+        missed = number != self._beat_back + 1
+        self._beat_back = max(self._beat_back, number)
+        self._beat_back_at = time.monotonic()
+        if missed or not self.linked:
+            self.linked = True
+            log.warning("the channel layer is back: sending every socket a fresh state")
+            self._background(self.resync_all())
+
+    def _background(self, job: Any) -> None:
+        task = asyncio.ensure_future(job)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    def _lost(self) -> None:
+        if self.linked:
+            log.warning("lost the channel layer: frames of other processes may be missed")
+        self.linked = False
+
+    async def resync_all(self) -> None:
+        """Send every local socket the session's state again."""
+        jobs: list[Coroutine[Any, Any, None]] = []
+        for room in list(self.rooms.values()):
+            room.generation += 1
+            room.snapshot = None
+            jobs.extend(listener.resync() for listener in list(room.listeners))
+        for outcome in await asyncio.gather(*jobs, return_exceptions=True):
+            if isinstance(outcome, Exception):
+                log.warning("could not resync a socket", exc_info=outcome)
 
     # --- Shared snapshots ----------------------------------------------------------------
 
@@ -232,7 +327,15 @@ class Hub:
                 room.building = None
 
 
+#: The message type of a hub's beat to itself.
+BEAT = "hub.beat"
+
 _hubs: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, Hub] = weakref.WeakKeyDictionary()
+
+
+def of_loop(loop: asyncio.AbstractEventLoop) -> Hub | None:
+    """The hub of ``loop``, if it has one (callable from any thread)."""
+    return _hubs.get(loop)
 
 
 def current() -> Hub:

@@ -21,7 +21,7 @@ from channels.layers import get_channel_layer
 from django.conf import settings
 from django.db import transaction
 
-from realtime import dbpool
+from realtime import dbpool, hub
 from realtime.groups import session_group
 from realtime.protocol import event_payload, frame
 
@@ -43,8 +43,27 @@ def send_frame(session_id: int, text: str) -> None:
         return
     try:
         async_to_sync(layer.group_send)(session_group(session_id), message(session_id, text))
-    except Exception:  # the change is committed; clients resync on the next seq gap
-        log.exception("could not publish to session %s", session_id)
+    except Exception as exc:  # the change is committed: see _unpublished
+        _unpublished(session_id, text, exc)
+
+
+def _unpublished(session_id: int, text: str, exc: Exception) -> None:
+    """The layer is away. This process's own sockets get the frame all the same; those of
+    other processes get a fresh state once the link is back (see :mod:`realtime.hub`)."""
+    log.warning("could not publish to session %s: %s", session_id, exc)
+    loop = _server_loop()
+    the_hub = hub.of_loop(loop) if loop is not None else None
+    if loop is None or the_hub is None:
+        return
+    try:
+        asyncio.get_running_loop()
+        on_loop = True
+    except RuntimeError:
+        on_loop = False
+    if on_loop:
+        the_hub.deliver_here(session_id, text)
+    else:
+        loop.call_soon_threadsafe(the_hub.deliver_here, session_id, text)
 
 
 def publish_on_commit(session_id: int, seq: int, event: Any) -> None:
@@ -130,5 +149,5 @@ async def _flush(key: str) -> None:
     if layer is not None:
         try:
             await layer.group_send(session_group(session_id), message(session_id, text))
-        except Exception:
-            log.exception("could not publish snapshot %s", key)
+        except Exception as exc:
+            _unpublished(session_id, text, exc)

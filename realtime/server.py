@@ -14,7 +14,10 @@ tcp:port=8000:interface=127.0.0.1:backlog=1024 config.asgi:application``.
    otherwise (or for the rest of a partial write) it queues them behind what is
    waiting, through Twisted, so the order of bytes on the socket never changes.
    Replies and snapshots still go through ASGI as usual.
-2. **No debug text is built for a debug log that is off.** autobahn pretty-prints
+2. **Rounds close on time from the moment the process starts**, also after a
+   restart with nobody connected yet: the deadline watcher (:mod:`voting.scheduler`)
+   starts with the server, not with its first request.
+3. **No debug text is built for a debug log that is off.** autobahn pretty-prints
    its whole configuration for a debug line on every new connection; the
    printing is made lazy, so it is done only if that line is ever written.
 
@@ -27,7 +30,7 @@ from __future__ import annotations
 import os
 import pprint
 import sys
-from typing import Any
+from typing import Any, cast
 
 import autobahn.websocket.protocol as autobahn_protocol
 from daphne.cli import CommandLineInterface
@@ -83,10 +86,27 @@ class Wire:
 
 
 class Server(DaphneServer):
+    def run(self) -> None:
+        from twisted.internet import reactor
+
+        # Once the event loop turns: deadlines are watched from the start, not from the
+        # first request after a restart.
+        cast(Any, reactor).callLater(0, _start_background_work)
+        super().run()
+
     def create_application(self, protocol: Any, scope: dict[str, Any]) -> Any:
         if scope.get("type") == "websocket" and Wire.usable(protocol):
             scope.setdefault("extensions", {})[WIRE] = Wire(protocol)
         return super().create_application(protocol, scope)
+
+
+def _start_background_work() -> None:
+    from django.conf import settings
+
+    from voting import scheduler
+
+    if settings.ORTAK_SCHEDULER:
+        scheduler.ensure_started()
 
 
 class _Lazy:

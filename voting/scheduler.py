@@ -17,6 +17,8 @@ from channels.db import database_sync_to_async
 from django.conf import settings
 from django.utils import timezone
 
+from realtime import dbpool
+
 log = logging.getLogger(__name__)
 
 POLL_SECONDS = 1.0
@@ -61,6 +63,9 @@ async def _run(wakeup: asyncio.Event) -> None:
             deadline = await database_sync_to_async(services.next_deadline)()
         except asyncio.CancelledError:
             raise
+        except dbpool.TRANSIENT as exc:  # the database is away: the next turn tries again
+            log.warning("could not close due rounds for now: %s", exc)
+            deadline = None
         except Exception:
             log.exception("closing due rounds failed; trying again")
             deadline = None
