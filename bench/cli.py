@@ -1,5 +1,6 @@
 """``python -m bench <scenario> [flags]``: run one scenario on Ortak and on the floor
 (and, with ``--targets ortak,floor,stock``, on a stock Channels app doing the same job).
+The fault scenarios S6 and S7 run on Ortak alone: no floor applies to them.
 
 Prints every server's figures, the ratios and the targets, the machine and the
 exact command, and writes the whole result as JSON under ``var/bench/``.
@@ -23,8 +24,9 @@ from collections.abc import Coroutine, Iterator
 from pathlib import Path
 from typing import Any
 
+from bench import faults, scenarios
 from bench import profile as profiling
-from bench.scenarios import COMPARE, DEFAULTS, RUNNERS, Options, Results, _fmt
+from bench.scenarios import Options, Results, _fmt
 from bench.servers import (
     ROOT,
     Target,
@@ -32,8 +34,13 @@ from bench.servers import (
     machine_info,
     new_workdir,
     ortak_server,
+    private_redis,
     stock_server,
 )
+
+RUNNERS = {**scenarios.RUNNERS, **faults.RUNNERS}
+COMPARE = {**scenarios.COMPARE, **faults.COMPARE}
+DEFAULTS = {**scenarios.DEFAULTS, **faults.DEFAULTS}
 
 LABELS = {"ortak": "Ortak", "floor": "floor", "stock": "stock"}
 DJANGO_SERVERS = {"ortak": ortak_server, "stock": stock_server}
@@ -44,12 +51,18 @@ TITLES = {
     "s3": "S3 vote storm",
     "s4": "S4 fan-out",
     "s5": "S5 mixed soak",
+    "s6": "S6 Redis restart during the mixed soak",
+    "s7": "S7 one of two processes killed",
 }
 
 
 def parse(argv: list[str]) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
-    parser.add_argument("scenario", choices=sorted(RUNNERS))
+    parser.add_argument(
+        "scenario",
+        choices=sorted(RUNNERS),
+        help="; ".join(f"{k}: {v}" for k, v in TITLES.items()),
+    )
     parser.add_argument("--members", type=int, help="members (sockets); default per scenario")
     parser.add_argument("--rate", type=float, help="stances (or tally updates) per second")
     parser.add_argument("--seconds", type=float, help="duration of the measured phase")
@@ -68,12 +81,19 @@ def parse(argv: list[str]) -> argparse.Namespace:
         help="set-up join (S1, S3-S5): handshakes in flight at once",
     )
     parser.add_argument("--observers", type=int, default=200, help="S5: sockets that record")
-    parser.add_argument("--procs", type=int, default=1, help="Daphne processes (Redis fans out)")
+    parser.add_argument(
+        "--procs", type=int, help="Daphne processes (Redis fans out); default 1, S7 2"
+    )
+    parser.add_argument(
+        "--down", type=float, default=2.0, help="S6: seconds Redis stays down (default 2)"
+    )
     parser.add_argument("--backend", choices=("postgres", "embedded"), default="postgres")
     parser.add_argument(
         "--targets",
-        default="ortak,floor",
-        help="comma list of ortak, floor, stock (stock Channels, the tutorial pattern)",
+        help=(
+            "comma list of ortak, floor, stock (stock Channels, the tutorial pattern);"
+            " default ortak,floor, for S6 and S7 ortak"
+        ),
     )
     parser.add_argument("--timeout", type=float, help="hard limit per server, seconds")
     parser.add_argument(
@@ -98,9 +118,10 @@ def options(args: argparse.Namespace) -> Options:
         join_rate=join_rate,
         join_concurrency=args.join_concurrency,
         observers=args.observers,
-        procs=args.procs,
+        procs=args.procs or (2 if args.scenario == "s7" else 1),
         backend=args.backend,
         timeout=float(timeout),
+        down=args.down,
     )
 
 
@@ -110,13 +131,23 @@ def server(name: str, opts: Options, workdir: Path) -> Iterator[Target]:
         with floor_server(opts.members, workdir) as target:
             yield target
     elif name in DJANGO_SERVERS:
-        with DJANGO_SERVERS[name](
-            opts.members,
-            workdir,
-            procs=opts.procs,
-            backend=opts.backend,
-            agenda=opts.scenario == "s5",
-        ) as target:
+        with contextlib.ExitStack() as stack:
+            extra: dict[str, str] = {}
+            redis = None
+            if opts.scenario == "s6":  # a Redis of its own, to stop: never the shared one
+                redis = stack.enter_context(private_redis(workdir))
+                extra["REDIS_URL"] = redis.url
+            target = stack.enter_context(
+                DJANGO_SERVERS[name](
+                    opts.members,
+                    workdir,
+                    procs=opts.procs,
+                    backend=opts.backend,
+                    agenda=opts.scenario in {"s5", "s6"},
+                    extra_env=extra,
+                )
+            )
+            target.redis = redis
             yield target
     else:
         raise ValueError(f"unknown target {name!r}")
@@ -213,13 +244,27 @@ def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     args = parse(argv)
     opts = options(args)
-    targets = [t.strip() for t in args.targets.split(",") if t.strip()]
+    fault = opts.scenario in faults.ORTAK_ONLY
+    given = args.targets or ("ortak" if fault else "ortak,floor")
+    targets = [t.strip() for t in given.split(",") if t.strip()]
     unknown = sorted(set(targets) - set(LABELS))
     if unknown or not targets or len(set(targets)) != len(targets):
         print(
-            f"--targets: give each of {', '.join(LABELS)} at most once (not {args.targets!r})",
+            f"--targets: give each of {', '.join(LABELS)} at most once (not {given!r})",
             file=sys.stderr,
         )
+        return 2
+    if fault and targets != ["ortak"]:
+        print(
+            f"{opts.scenario}: runs on Ortak alone (the floor has no Redis and one process)",
+            file=sys.stderr,
+        )
+        return 2
+    if opts.scenario == "s7" and opts.procs < 2:
+        print("s7: needs --procs 2 or more", file=sys.stderr)
+        return 2
+    if opts.scenario == "s6" and opts.backend != "postgres":
+        print("s6: needs --backend postgres (Redis between processes)", file=sys.stderr)
         return 2
     signal.signal(signal.SIGTERM, _on_term)
     _watchdog(len(targets) * (opts.timeout + 900))
@@ -231,6 +276,8 @@ def main(argv: list[str] | None = None) -> int:
     print(f"command: (cd {ROOT} && .venv/bin/{command})")
     print(f"machine: {json.dumps(machine, ensure_ascii=False)}")
     print(f"options: {json.dumps(opts.__dict__)}", flush=True)
+    if fault:
+        print("floor: none applies (it has no Redis and one process); Ortak alone", flush=True)
     results: dict[str, Any] = {}
     for name in targets:
         results[name] = run_target(name, opts, workdir, args.profile)

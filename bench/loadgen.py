@@ -22,6 +22,7 @@ flat ``array`` columns and turned into latencies after the measured window.
 from __future__ import annotations
 
 import asyncio
+import bisect
 import contextlib
 import json
 import os
@@ -272,6 +273,8 @@ class Client(asyncio.Protocol):
                 self.error = "closed by server" if exc is None else f"lost: {exc!r}"[:120]
         if not self.snapshot_done.done():
             self.snapshot_done.set_result(False)
+        if not self.closing and self.gen.on_lost is not None:
+            self.gen.on_lost(self)
 
     # I/O -------------------------------------------------------------------------------
 
@@ -375,6 +378,9 @@ class Reply:
 class LoadGen:
     """Owns the clients, the actions sent and the replies received."""
 
+    #: The class of each simulated member's socket (S6 uses one that resyncs).
+    client_cls: type[Client] = Client
+
     def __init__(self) -> None:
         self.loop = asyncio.get_running_loop()
         self.clients: list[Client] = []
@@ -385,6 +391,8 @@ class LoadGen:
         self.send_errors = 0
         self.seq_events: dict[int, str] = {}  # seq → event name, from one watcher
         self.watch_bodies: Callable[[int, bytes], None] | None = None
+        #: Called when the server (or the network) closes a socket we did not close.
+        self.on_lost: Callable[[Client], None] | None = None
         self._ids = 0
 
     # connections -------------------------------------------------------------------------
@@ -399,18 +407,21 @@ class LoadGen:
         for i, member in enumerate(members):
             port = ports[i % len(ports)]
             self.clients.append(
-                Client(self, i, int(member["id"]), str(member["sessionid"]), port, path, record(i))
+                self.client_cls(
+                    self, i, int(member["id"]), str(member["sessionid"]), port, path, record(i)
+                )
             )
         return self.clients
 
-    def renew(self, client: Client) -> Client:
-        """A fresh socket for the same member (to retry a failed set-up join)."""
-        fresh = Client(
+    def renew(self, client: Client, port: int | None = None) -> Client:
+        """A fresh socket for the same member (to retry a failed set-up join, or to
+        reconnect, to ``port`` if given)."""
+        fresh = self.client_cls(
             self,
             client.index,
             client.member,
             client.cookie,
-            client.port,
+            client.port if port is None else port,
             client.path,
             client.record,
         )
@@ -635,7 +646,7 @@ async def wait_for_condition(
 
 
 def count_lag(
-    clients: Iterable[Client], sends: dict[int, array], hist: Hist
+    clients: Iterable[Client], sends: dict[int, array], hist: Hist, since: float = -float("inf")
 ) -> tuple[int, int, int]:
     """Vote-to-screen by count: the i-th stance accepted in round r (in send order) is
     on a screen when that screen first shows a tally of round r with ``responded >= i``.
@@ -643,7 +654,11 @@ def count_lag(
     ``sends[r]`` holds the send times of the stances of round r in send order (only
     stances that the server accepted as new). Adds one latency per (stance, screen)
     pair to ``hist``; returns (pairs shown, pairs expected, screens that showed all).
+    Only stances sent at or after ``since`` count (they keep their rank in the round).
     """
+    # Send times are in send order: the stances counted start at one index per round.
+    first = {r: bisect.bisect_left(times, since) for r, times in sends.items()}
+    per_client = sum(len(times) - first[r] for r, times in sends.items())
     shown = expected = complete = 0
     for client in clients:
         if not client.record:
@@ -655,15 +670,14 @@ def count_lag(
             times = sends.get(r)
             if times is None:
                 continue
-            done = best.get(r, 0)
+            done = max(best.get(r, 0), first[r])
             upto = min(responded, len(times))
             if upto > done:
                 for i in range(done, upto):
                     hist.add(t - times[i])
                 shown += upto - done
                 best[r] = upto
-        client_expected = sum(len(v) for v in sends.values())
-        expected += client_expected
-        if sum(best.values()) == client_expected:
+        expected += per_client
+        if sum(upto - first[r] for r, upto in best.items()) == per_client:
             complete += 1
     return shown, expected, complete

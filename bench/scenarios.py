@@ -30,7 +30,7 @@ import contextlib
 import json
 import secrets
 from array import array
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
 from typing import Any
 
@@ -65,6 +65,7 @@ class Options:
     procs: int
     backend: str
     timeout: float
+    down: float = 2.0  # S6: seconds Redis stays down
 
 
 DEFAULTS: dict[str, dict[str, Any]] = {
@@ -473,8 +474,16 @@ async def _post_comment(port: int, proposal: int, cookie: str, body: str) -> tup
         return status, None
 
 
-async def run_s5(target: Target, opts: Options) -> dict[str, Any]:
-    gen = LoadGen()
+async def run_s5(
+    target: Target,
+    opts: Options,
+    *,
+    gen: LoadGen | None = None,
+    during: Callable[[float, float], Coroutine[Any, Any, None]] | None = None,
+) -> dict[str, Any]:
+    """The mixed soak. S6 runs it with its own generator and ``during(start, end)``, a
+    task run beside the load (there: stopping Redis and starting it again)."""
+    gen = gen or LoadGen()
     observers = max(1, opts.observers)
     comment_seq: dict[int, int] = {}
 
@@ -601,6 +610,8 @@ async def run_s5(target: Target, opts: Options) -> dict[str, Any]:
             await asyncio.wait(tasks, timeout=15)
 
     workers = [asyncio.create_task(c()) for c in (stances, hands, agenda, comments)]
+    if during is not None:
+        workers.append(asyncio.create_task(during(start, end)))
     done, pending = await asyncio.wait(workers, timeout=opts.seconds + 60)
     for task in pending:
         task.cancel()

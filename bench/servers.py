@@ -109,6 +109,8 @@ class Target:
     agenda_items: list[int] = field(default_factory=list)
     env: dict[str, str] = field(default_factory=dict, repr=False)
     setup_seconds: dict[str, float] = field(default_factory=dict)
+    #: S6: the Redis of this run alone, which the scenario stops and starts again.
+    redis: PrivateRedis | None = None
 
     on_measure: list[Callable[[bool], None]] = field(default_factory=list, repr=False)
 
@@ -414,7 +416,7 @@ def _django_server(
         for proc in servers:
             stop(proc)
         if backend == "postgres":
-            _cleanup_redis(f"bench{tag}")
+            _cleanup_redis(f"bench{tag}", env.get("REDIS_URL", REDIS_URL))
             if created:
                 import psycopg
 
@@ -425,16 +427,77 @@ def _django_server(
                     conn.execute(f'DROP DATABASE IF EXISTS "{db_name}" WITH (FORCE)')
 
 
-def _cleanup_redis(prefix: str) -> None:
+def _cleanup_redis(prefix: str, url: str = REDIS_URL) -> None:
     with contextlib.suppress(Exception):
         import redis
 
-        client = redis.Redis.from_url(REDIS_URL, socket_timeout=5)
+        client = redis.Redis.from_url(url, socket_timeout=5)
         keys = list(client.scan_iter(match=f"{prefix}*", count=1000))
         keys += list(client.scan_iter(match=f":*:{prefix}*", count=1000))
         for start in range(0, len(keys), 500):
             client.delete(*keys[start : start + 500])
         client.close()
+
+
+class PrivateRedis:
+    """A ``redis-server`` of one run on a free port, without persistence, that the
+    scenario may kill and start again on the same port (S6). The machine's shared
+    Redis is never touched."""
+
+    def __init__(self, workdir: Path) -> None:
+        self.port = free_port()
+        self.log = workdir / f"redis-{self.port}.log"
+        self.proc: subprocess.Popen[bytes] | None = None
+        self.starts = 0
+
+    @property
+    def url(self) -> str:
+        return f"redis://127.0.0.1:{self.port}/0"
+
+    def start(self, timeout: float = 30.0) -> float:
+        """Start it and wait until the port accepts; returns that moment (monotonic)."""
+        cmd = [
+            *("redis-server", "--port", str(self.port), "--bind", "127.0.0.1"),
+            *("--save", "", "--appendonly", "no", "--daemonize", "no"),
+        ]
+        self.proc = spawn(cmd, dict(os.environ), self.log)
+        self.starts += 1
+        deadline = time.monotonic() + timeout
+        while True:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"redis-server exited with {self.proc.returncode}")
+            with socket.socket() as s:
+                s.settimeout(0.5)
+                if s.connect_ex(("127.0.0.1", self.port)) == 0:
+                    return time.monotonic()
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"redis-server did not listen on {self.port} in {timeout}s")
+            time.sleep(0.02)
+
+    def kill(self) -> float:
+        """SIGKILL, as a crash would; returns the moment it is gone (monotonic)."""
+        if self.proc is not None and self.proc.poll() is None:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(self.proc.pid, signal.SIGKILL)
+            self.proc.wait(timeout=10)
+        return time.monotonic()
+
+    def alive(self) -> bool:
+        return self.proc is not None and self.proc.poll() is None
+
+    def stop(self) -> None:
+        if self.proc is not None:
+            stop(self.proc, grace=5)
+
+
+@contextlib.contextmanager
+def private_redis(workdir: Path) -> Iterator[PrivateRedis]:
+    server = PrivateRedis(workdir)
+    try:
+        server.start()
+        yield server
+    finally:
+        server.stop()
 
 
 def redis_cpu() -> float | None:
