@@ -24,10 +24,11 @@ The link to the other processes can break (Redis restarts). The hub notices, by 
 small numbered beat it sends itself through the layer every
 ``ORTAK_HUB_BEAT_SECONDS`` (a publish that fails, a beat that does not come back,
 or one that comes back after a missing number), and by its own publishes failing.
-While the link is down, a frame published here is still written to this process's
-own sockets. Once beats come back, the hub subscribes again to what it could not,
-and sends every socket a fresh ``session.state``, since frames of other processes
-may have been lost meanwhile.
+While the link is down, a frame published here is also written to this process's
+own sockets directly (a client skips a ``seq`` it already has). Once beats come
+back, the hub subscribes again to what it could not, and sends every socket a
+fresh ``session.state``, since frames of other processes may have been lost
+meanwhile.
 """
 
 from __future__ import annotations
@@ -228,6 +229,11 @@ class Hub:
         """A frame this process could not publish: its own sockets get it all the same,
         and the others get a fresh state once the link is back."""
         self._lost()
+        self.deliver_soon(session_id, text)
+
+    def deliver_soon(self, session_id: int, text: str) -> None:
+        """A frame published while the link is down: written here too, in case the layer
+        does not bring it back (subscriptions are restored a moment after Redis is)."""
         self._background(self.deliver(session_id, text))
 
     # --- The link to the other processes ---------------------------------------------------

@@ -45,25 +45,38 @@ def send_frame(session_id: int, text: str) -> None:
         async_to_sync(layer.group_send)(session_group(session_id), message(session_id, text))
     except Exception as exc:  # the change is committed: see _unpublished
         _unpublished(session_id, text, exc)
+    else:
+        _here(session_id, text, lost=False)
 
 
 def _unpublished(session_id: int, text: str, exc: Exception) -> None:
     """The layer is away. This process's own sockets get the frame all the same; those of
     other processes get a fresh state once the link is back (see :mod:`realtime.hub`)."""
     log.warning("could not publish to session %s: %s", session_id, exc)
+    _here(session_id, text, lost=True)
+
+
+def _here(session_id: int, text: str, *, lost: bool) -> None:
+    """Write a frame to this process's own sockets of the session, from any thread.
+
+    ``lost``: the frame could not be published at all. Otherwise it was published while
+    the link is not known to work again (a restarted Redis takes the frame before this
+    process has subscribed again): the sockets get it twice at worst, and a client skips
+    a ``seq`` it already has, as the protocol says."""
     loop = _server_loop()
     the_hub = hub.of_loop(loop) if loop is not None else None
-    if loop is None or the_hub is None:
+    if loop is None or the_hub is None or (not lost and the_hub.linked):
         return
+    deliver = the_hub.deliver_here if lost else the_hub.deliver_soon
     try:
         asyncio.get_running_loop()
         on_loop = True
     except RuntimeError:
         on_loop = False
     if on_loop:
-        the_hub.deliver_here(session_id, text)
+        deliver(session_id, text)
     else:
-        loop.call_soon_threadsafe(the_hub.deliver_here, session_id, text)
+        loop.call_soon_threadsafe(deliver, session_id, text)
 
 
 def publish_on_commit(session_id: int, seq: int, event: Any) -> None:
@@ -151,3 +164,5 @@ async def _flush(key: str) -> None:
             await layer.group_send(session_group(session_id), message(session_id, text))
         except Exception as exc:
             _unpublished(session_id, text, exc)
+        else:
+            _here(session_id, text, lost=False)

@@ -33,7 +33,7 @@ from assembly.models import (
     WorkingGroup,
     WorkingGroupMembership,
 )
-from realtime import publish
+from realtime import dbpool, publish
 
 STRICT = os.environ.get("ORTAK_TEST_STRICT") == "1"
 
@@ -49,6 +49,14 @@ def need(condition: bool, reason: str) -> None:
     if STRICT:
         pytest.fail(f"ORTAK_TEST_STRICT=1 and {reason}")
     pytest.skip(reason)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _live_connections_closed_last(django_db_setup: Any) -> Any:
+    """The live path's database threads keep their connections between jobs: close them
+    before the test database is dropped (which PostgreSQL refuses while they are open)."""
+    yield
+    dbpool.close_connections()
 
 
 @pytest.fixture(autouse=True)

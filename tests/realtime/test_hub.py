@@ -178,3 +178,74 @@ async def test_commands_run_on_the_database_threads(settings) -> None:
     assert name.startswith("ortak-db")
     expected = 1 if connection.vendor == "sqlite" else settings.ORTAK_DB_THREADS
     assert dbpool.size() == expected
+
+
+# --- The link to the other processes ------------------------------------------------------
+
+
+async def test_a_missing_beat_sends_every_socket_a_fresh_state(
+    sockets, live_session, member, member2
+) -> None:
+    opened = [(await sockets(live_session, p))[1] for p in (member, member2)]
+    the_hub = hub.current()
+    # A change whose frame never arrived (lost while the link was down) ...
+    await sync_to_async(services.raise_hand)(member, live_session.pk, "speak")
+    for socket in opened:
+        await socket.event("queue.changed", 1)
+    the_hub._beat(the_hub._beat_back + 2)  # ... and a beat after a missing one
+    for socket, person in zip(opened, (member, member2), strict=True):
+        state = await socket.event("session.state")
+        assert state["seq"] == 1
+        assert state["data"]["you"]["member"] == person.pk  # each its own again
+    assert the_hub.linked
+
+
+async def test_beats_in_order_send_nothing(sockets, live_session, member) -> None:
+    _, socket = await sockets(live_session, member)
+    the_hub = hub.current()
+    the_hub._beat(the_hub._beat_back + 1)
+    the_hub._beat(the_hub._beat_back + 1)
+    assert await socket.communicator.receive_nothing(timeout=0.3)
+
+
+async def test_a_beat_after_a_failed_publish_resyncs(
+    sockets, live_session, member, member2, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """While the layer refuses to publish, this process's own sockets still get the frame;
+    the next beat that comes back sends everyone the whole state."""
+    opened = [(await sockets(live_session, p))[1] for p in (member, member2)]
+    the_hub = hub.current()
+
+    async def refuse(*args: Any, **kwargs: Any) -> None:
+        raise ConnectionError("Redis is away")
+
+    monkeypatch.setattr(the_hub.layer, "group_send", refuse)
+    await sync_to_async(services.raise_hand)(member2, live_session.pk, "question")
+    for socket in opened:
+        frame = await socket.event("queue.changed", 1)
+        assert [e["member"] for e in frame["data"]["queue"]] == [member2.pk]
+    assert the_hub.linked is False
+    monkeypatch.undo()
+    the_hub._beat(the_hub._beat_back + 1)  # back, in order: still a resync, since we lost it
+    for socket in opened:
+        assert (await socket.event("session.state"))["seq"] == 1
+
+
+async def test_a_resync_during_a_join_follows_its_snapshot(
+    sockets, live_session, member, member2, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _, watcher = await sockets(live_session, member)
+    real = hub.Hub.snapshot
+    resynced: list[bool] = []
+
+    async def resync_meanwhile(self: hub.Hub, room: hub.Room, build: Any) -> hub.Snapshot:
+        snap = await real(self, room, build)
+        if not resynced:
+            resynced.append(True)
+            self._beat(self._beat_back + 5)  # the link came back while this join read
+        return snap
+
+    monkeypatch.setattr(hub.Hub, "snapshot", resync_meanwhile)
+    _, joiner = await sockets(live_session, member2)
+    assert (await joiner.event("session.state"))["seq"] == 0  # the join's, then the resync's
+    assert (await watcher.event("session.state"))["seq"] == 0
