@@ -8,99 +8,20 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
-import secrets
-import socket
-import subprocess
-import sys
 import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.conftest import need
-
-ROOT = Path(__file__).resolve().parents[2]
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+from tests.cluster import Cluster
 
 
 @pytest.fixture
 def cluster(tmp_path: Path) -> Iterator[dict[str, Any]]:
-    database = os.environ.get("DATABASE_URL", "")
-    redis = os.environ.get("REDIS_URL", "")
-    need(database.startswith("postgres"), "two processes need PostgreSQL (DATABASE_URL)")
-    need(redis.startswith("redis"), "two processes need Redis (REDIS_URL)")
-    import psycopg
-
-    name = f"ortak_two_{secrets.token_hex(4)}"
-    with psycopg.connect(database, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    env = {
-        **os.environ,
-        "DATABASE_URL": f"{database.rpartition('/')[0]}/{name}",
-        "REDIS_URL": redis,
-        "ORTAK_CHANNEL_PREFIX": f"two{secrets.token_hex(3)}",
-        "DEBUG": "false",
-        "SECRET_KEY": secrets.token_urlsafe(50),
-        "ORTAK_ALLOW_FIXTURES": "1",
-        "ORTAK_SCHEDULER": "1",
-        "DJANGO_SETTINGS_MODULE": "config.settings",
-    }
-    servers: list[subprocess.Popen[bytes]] = []
-    try:
-        manage = [sys.executable, "manage.py"]
-        subprocess.run([*manage, "migrate", "-v", "0"], cwd=ROOT, env=env, check=True)
-        out = tmp_path / "fixture.json"
-        subprocess.run(
-            [*manage, "live_fixture", "--members", "3", "--out", str(out)],
-            cwd=ROOT,
-            env=env,
-            check=True,
-            capture_output=True,
-        )
-        ports = [_free_port(), _free_port()]
-        for port in ports:
-            log = (tmp_path / f"daphne-{port}.log").open("wb")
-            servers.append(
-                subprocess.Popen(
-                    [
-                        sys.executable,
-                        "-m",
-                        "realtime.server",
-                        "-e",
-                        f"tcp:port={port}:interface=127.0.0.1",
-                        "config.asgi:application",
-                    ],
-                    cwd=ROOT,
-                    env=env,
-                    stdout=log,
-                    stderr=subprocess.STDOUT,
-                )
-            )
-        for port in ports:
-            deadline = time.monotonic() + 30
-            while True:
-                try:
-                    with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=2):
-                        break
-                except OSError:
-                    assert time.monotonic() < deadline, "a server did not start"
-                    time.sleep(0.2)
-        yield {"ports": ports, "fixture": json.loads(out.read_text()), "env": env}
-    finally:
-        for server in servers:
-            server.terminate()
-            server.wait(timeout=10)
-        with psycopg.connect(database, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    with Cluster(tmp_path, processes=2, members=3) as c:
+        yield {"ports": c.ports, "fixture": c.fixture, "env": c.env, "cluster": c}
 
 
 class Client:
@@ -192,24 +113,11 @@ def test_events_cross_processes_and_a_timed_round_closes_once(cluster: dict[str,
         assert len(closes) == 1
         seqs = [f["seq"] for f in frames if f.get("seq") is not None and f["event"] != "reply"]
         assert seqs == sorted(set(seqs))  # each seq once, in order
-    env = cluster["env"]
-    check = subprocess.run(
-        [
-            sys.executable,
-            "manage.py",
-            "shell",
-            "-c",
-            "from voting.models import Round; "
-            f"print(list(Round.objects.filter(decision_id={cluster['fixture']['decision']})"
-            ".order_by('number').values_list('number', 'closed_by_id', 'outcome')))",
-        ],
-        cwd=ROOT,
-        env=env,
-        check=True,
-        capture_output=True,
-        text=True,
+    rounds = cluster["cluster"].sql(
+        "SELECT number, closed_by_id, outcome FROM voting_round WHERE decision_id = %s "
+        "ORDER BY number",
+        cluster["fixture"]["decision"],
     )
-    rounds = eval(check.stdout.strip().splitlines()[-1])  # noqa: S307 (our own repr of tuples)
     assert [r[0] for r in rounds] == [1, 2]
     assert rounds[1][1] is None  # closed by the deadline, not by a person
     assert rounds[1][2] == "no_quorum"
