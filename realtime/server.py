@@ -17,7 +17,11 @@ tcp:port=8000:interface=127.0.0.1:backlog=1024 config.asgi:application``.
 2. **Rounds close on time from the moment the process starts**, also after a
    restart with nobody connected yet: the deadline watcher (:mod:`voting.scheduler`)
    starts with the server, not with its first request.
-3. **No debug text is built for a debug log that is off.** autobahn pretty-prints
+3. **No access log unless asked for** (``--access-log FILE`` or ``-`` for standard
+   output). Daphne writes two lines per socket by default; nginx in front already logs
+   every request, and a join storm of thousands spent a tenth of its event loop on
+   formatting and writing them.
+4. **No debug text is built for a debug log that is off.** autobahn pretty-prints
    its whole configuration for a debug line on every new connection; the
    printing is made lazy, so it is done only if that line is ever written.
 
@@ -86,6 +90,14 @@ class Wire:
 
 
 class Server(DaphneServer):
+    #: Whether the command line asked for an access log (``--access-log``).
+    access_log_asked = False
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        if not self.access_log_asked:
+            kwargs["action_logger"] = None
+        super().__init__(*args, **kwargs)
+
     def run(self) -> None:
         from twisted.internet import reactor
 
@@ -129,6 +141,12 @@ def _lazy_pformat(value: Any, *args: Any, **kwargs: Any) -> Any:
 
 class CLI(CommandLineInterface):
     server_class = Server
+
+    def run(self, args: list[str]) -> None:
+        Server.access_log_asked = any(
+            a == "--access-log" or a.startswith("--access-log=") for a in args
+        )
+        super().run(args)
 
 
 def main() -> None:
