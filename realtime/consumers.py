@@ -171,14 +171,15 @@ class SessionConsumer(AsyncWebsocketConsumer):
         user = self.scope.get("user")
         return int(user.pk) if getattr(user, "is_authenticated", False) else None
 
-    async def write_frame(self, frame: hub.Frame) -> None:
-        """Called by the hub with a frame for this socket's session."""
+    async def write_frame(self, frame: hub.Frame | hub.Burst) -> None:
+        """Called by the hub with a frame (or several, in order) for this socket's session."""
         if not self.ready:
-            self.pending.append(frame)
+            self.pending.extend(frame.frames)
         elif self.wire is not None:
             self.wire.send(frame.wire)
         else:
-            await self.base_send(frame.message)
+            for one in frame.frames:
+                await self.base_send(one.message)
 
     async def _leave(self) -> None:
         room, self.room = self.room, None

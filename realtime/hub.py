@@ -22,8 +22,9 @@ only then do its frames arrive to invalidate them.
 
 The link to the other processes can break (Redis restarts). The hub notices, by a
 small numbered beat it sends itself through the layer every
-``ORTAK_HUB_BEAT_SECONDS`` (a publish that fails, a beat that does not come back,
-or one that comes back after a missing number), and by its own publishes failing.
+``ORTAK_HUB_BEAT_SECONDS`` (a publish that fails, or a beat that comes back after a
+missing number), and by its own publishes failing. Beats that are only late (a
+busy process) are not a loss: nobody is sent anything again for them.
 While the link is down, a frame published here is also written to this process's
 own sockets directly (a client skips a ``seq`` it already has). Once beats come
 back, the hub subscribes again to what it could not, and sends every socket a
@@ -87,11 +88,26 @@ class Frame:
             self._wire = text_frame(self.text)
         return self._wire
 
+    @property
+    def frames(self) -> tuple[Frame, ...]:
+        return (self,)
+
+
+class Burst:
+    """Frames of one session that arrived together, in order: one write on the wire for
+    each socket instead of one per frame (a socket write is most of a broadcast's cost)."""
+
+    __slots__ = ("frames", "wire")
+
+    def __init__(self, frames: list[Frame]) -> None:
+        self.frames = tuple(frames)
+        self.wire = b"".join(frame.wire for frame in frames)
+
 
 class Listener(Protocol):
     """A local socket: the hub writes frames to it."""
 
-    async def write_frame(self, frame: Frame) -> None: ...
+    async def write_frame(self, frame: Frame | Burst) -> None: ...
 
     async def resync(self) -> None:
         """Send the socket the whole state again (frames may have been lost)."""
@@ -116,6 +132,8 @@ class Room:
     generation: int = 0
     snapshot: Snapshot | None = None
     building: tuple[int, asyncio.Future[Snapshot]] | None = None  # (generation, task)
+    outbox: list[Frame] = field(default_factory=list)  # arrived, not yet written
+    flushing: bool = False
 
 
 class Hub:
@@ -130,6 +148,8 @@ class Hub:
         self.batchers: dict[str, Batcher] = {}
         #: Whether frames published through the layer are known to come back.
         self.linked = True
+        #: A publish failed since the last beat came back: frames were surely lost.
+        self._frames_lost = False
         self._beats_sent = 0
         self._beat_back = 0
         self._beat_back_at = time.monotonic()
@@ -212,18 +232,34 @@ class Hub:
                 log.exception("could not deliver a frame")
 
     async def deliver(self, session_id: int, text: str) -> None:
-        """Write one encoded frame to every local socket of the session."""
+        """Write one encoded frame to every local socket of the session.
+
+        It is written on the loop's next turn, together with the session's other frames
+        that arrived meanwhile: a storm of frames costs one write per socket per turn,
+        not one per frame. The snapshot is invalidated at once (see ``snapshot``)."""
         room = self.rooms.get(session_id)
         if room is None:
             return
         room.generation += 1
         room.snapshot = None
-        frame = Frame(text)
-        for listener in list(room.listeners):
-            try:
-                await listener.write_frame(frame)
-            except Exception:  # a socket that just went away
-                log.debug("could not write to a socket", exc_info=True)
+        room.outbox.append(Frame(text))
+        if not room.flushing:
+            room.flushing = True
+            self._background(self._flush(room))
+
+    async def _flush(self, room: Room) -> None:
+        """Write the room's waiting frames, in order, until none are left."""
+        try:
+            while room.outbox:
+                frames, room.outbox = room.outbox, []
+                out: Frame | Burst = frames[0] if len(frames) == 1 else Burst(frames)
+                for listener in list(room.listeners):
+                    try:
+                        await listener.write_frame(out)
+                    except Exception:  # a socket that just went away
+                        log.debug("could not write to a socket", exc_info=True)
+        finally:
+            room.flushing = False
 
     def deliver_here(self, session_id: int, text: str) -> None:
         """A frame this process could not publish: its own sockets get it all the same,
@@ -262,26 +298,33 @@ class Hub:
                 self._lost()
                 continue
             if time.monotonic() - self._beat_back_at > 2.5 * every:
-                self._lost()
+                # Late beats may only mean a busy process: write our own frames here too
+                # meanwhile, but send everyone the state again only if one never comes.
+                self._lost(certain=False)
 
     def _beat(self, number: int) -> None:
         """One of our own beats came back through the layer."""
         missed = number != self._beat_back + 1
         self._beat_back = max(self._beat_back, number)
         self._beat_back_at = time.monotonic()
-        if missed or not self.linked:
+        if missed or self._frames_lost:
             self.linked = True
+            self._frames_lost = False
             log.warning("the channel layer is back: sending every socket a fresh state")
             self._background(self.resync_all())
+        elif not self.linked:
+            self.linked = True  # it was slow, not gone: nothing was lost
 
     def _background(self, job: Any) -> None:
         task = asyncio.ensure_future(job)
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
-    def _lost(self) -> None:
-        if self.linked:
+    def _lost(self, *, certain: bool = True) -> None:
+        """The link is down (``certain``: a publish failed), or may be (beats are late)."""
+        if certain and not self._frames_lost:
             log.warning("lost the channel layer: frames of other processes may be missed")
+            self._frames_lost = True
         self.linked = False
 
     async def resync_all(self) -> None:

@@ -249,3 +249,48 @@ async def test_a_resync_during_a_join_follows_its_snapshot(
     _, joiner = await sockets(live_session, member2)
     assert (await joiner.event("session.state"))["seq"] == 0  # the join's, then the resync's
     assert (await watcher.event("session.state"))["seq"] == 0
+
+
+async def test_late_beats_in_order_send_nothing_again(sockets, live_session, member) -> None:
+    """A busy process's beats come back late: that is not a loss, and a thousand
+    sockets must not all be sent the whole state for it."""
+    _, socket = await sockets(live_session, member)
+    the_hub = hub.current()
+    the_hub._lost(certain=False)
+    assert the_hub.linked is False  # meanwhile its own frames are written here too
+    the_hub._beat(the_hub._beat_back + 1)
+    assert the_hub.linked is True
+    assert await socket.communicator.receive_nothing(timeout=0.3)
+
+
+class _Recorder:
+    """A socket that records what the hub writes to it."""
+
+    def __init__(self) -> None:
+        self.writes: list[Any] = []
+
+    async def write_frame(self, frame: Any) -> None:
+        self.writes.append(frame)
+
+    async def resync(self) -> None:  # pragma: no cover - not called here
+        raise AssertionError("no resync expected")
+
+
+async def test_frames_that_arrive_together_are_one_write_per_socket(live_session) -> None:
+    the_hub = hub.current()
+    recorder = _Recorder()
+    room = await the_hub.join(live_session.pk, recorder)
+    texts = [protocol.frame("queue.changed", n, {"queue": [], "speaker": None}) for n in (1, 2, 3)]
+    for text in texts:  # as the reader does with frames already waiting in its queue
+        await the_hub.deliver(live_session.pk, text)
+    assert recorder.writes == []  # written on the loop's next turn, all together
+    await asyncio.sleep(0.05)
+    assert len(recorder.writes) == 1
+    burst = recorder.writes[0]
+    assert [f.text for f in burst.frames] == texts
+    assert burst.wire == b"".join(hub.text_frame(t) for t in texts)
+    # A frame on its own is written on its own.
+    await the_hub.deliver(live_session.pk, texts[0])
+    await asyncio.sleep(0.05)
+    assert recorder.writes[1].frames == (recorder.writes[1],)
+    await the_hub.leave(room.session_id, recorder)
