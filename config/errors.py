@@ -12,6 +12,7 @@ Whatever the failed request was doing ran in a transaction and was rolled back.
 from __future__ import annotations
 
 import sys
+from typing import Any
 
 from django.db import InterfaceError, OperationalError
 from django.http import HttpRequest, HttpResponse, JsonResponse
@@ -59,3 +60,22 @@ def server_error(request: HttpRequest) -> HttpResponse:
     if status == 503:
         response["Retry-After"] = str(RETRY_AFTER)
     return response
+
+
+class RefuseNulBytes:
+    """A NUL character in the query string is bad input, answered 400 before any view
+    runs: PostgreSQL cannot store or compare text that holds one (forms already refuse
+    it in fields; this covers filters read straight from the query)."""
+
+    def __init__(self, get_response: Any) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if any("\x00" in value for values in request.GET.lists() for value in values[1]) or any(
+            "\x00" in key for key in request.GET
+        ):
+            message = _("The address holds a character that is not allowed.")
+            if request.path.startswith("/api/"):
+                return JsonResponse({"detail": message}, status=400)
+            return HttpResponse(message, status=400, content_type="text/plain; charset=utf-8")
+        return self.get_response(request)

@@ -227,6 +227,37 @@ class Inbound:
     data: dict[str, Any]
 
 
+#: Arrays and objects nested deeper than this are refused before parsing, so that the
+#: answer never depends on how much stack the parser happens to have.
+MAX_DEPTH = 64
+
+
+def too_deep(text: str) -> bool:
+    """Whether the JSON text nests arrays and objects more than ``MAX_DEPTH`` deep
+    (brackets inside strings do not count)."""
+    if text.count("[") + text.count("{") <= MAX_DEPTH:
+        return False  # the common case, at the cost of two counts in C
+    depth = 0
+    in_string = escaped = False
+    for char in text:
+        if in_string:
+            if escaped:
+                escaped = False
+            elif char == "\\":
+                escaped = True
+            elif char == '"':
+                in_string = False
+        elif char == '"':
+            in_string = True
+        elif char in "[{":
+            depth += 1
+            if depth > MAX_DEPTH:
+                return True
+        elif char in "]}":
+            depth -= 1
+    return False
+
+
 def parse_frame(text: str | None, max_bytes: int) -> Inbound:
     """Parse one client frame. Raises :class:`TooLarge` or :class:`Invalid`."""
     if text is None:
@@ -234,6 +265,10 @@ def parse_frame(text: str | None, max_bytes: int) -> Inbound:
     if len(text) > max_bytes or len(text.encode("utf-8")) > max_bytes:
         raise TooLarge(
             _("The message is too large (at most %(limit)s bytes).") % {"limit": max_bytes}
+        )
+    if too_deep(text):
+        raise Invalid(
+            _("The message is nested too deeply (at most %(limit)s levels).") % {"limit": MAX_DEPTH}
         )
     try:
         obj = json.loads(text, parse_constant=_reject_constant)

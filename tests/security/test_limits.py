@@ -115,3 +115,12 @@ def test_every_text_field_of_every_form_has_a_limit() -> None:
                 if key not in LIMITED_BY_SERVICE:
                     unbounded.append(key)
     assert not unbounded, f"text fields with no limit, in the form or its service: {unbounded}"
+
+
+@pytest.mark.django_db
+def test_a_nul_character_in_the_query_is_a_clear_400(client: Any) -> None:
+    response = client.get("/api/v1/decisions/", {"q": "a\x00b"})
+    assert response.status_code == 400
+    assert "not allowed" in response.json()["detail"] or "izin" in response.json()["detail"]
+    page = client.get("/decisions/", {"q": "\x00"})
+    assert page.status_code == 400

@@ -124,10 +124,34 @@ bad_frames = st.one_of(
 )
 
 
+def _depth(text: str) -> int:
+    """How deep the JSON text nests arrays and objects (a second, plain implementation:
+    decode, and measure the decoded value; text that does not decode counts as flat)."""
+    import sys
+
+    def measure(value: Any) -> int:
+        if isinstance(value, dict):
+            return 1 + max((measure(v) for v in value.values()), default=0)
+        if isinstance(value, list):
+            return 1 + max((measure(v) for v in value), default=0)
+        return 0
+
+    limit = sys.getrecursionlimit()
+    sys.setrecursionlimit(max(limit, 20_000))
+    try:
+        return measure(json.loads(text))
+    except (ValueError, RecursionError):
+        return 0
+    finally:
+        sys.setrecursionlimit(limit)
+
+
 def expected_id(text: str) -> str | None:
     """The ``in_response`` the contract asks for: the frame's id when it has a usable one."""
     if len(text.encode("utf-8")) > MAX_FRAME:
         return None
+    if _depth(text) > protocol.MAX_DEPTH:
+        return None  # refused before parsing, like text that is not JSON
     try:
         obj = json.loads(text)
     except (ValueError, RecursionError):

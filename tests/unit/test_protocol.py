@@ -242,3 +242,23 @@ def test_every_error_code_of_the_contract_has_an_http_status() -> None:
 def test_event_payload_needs_an_event_dataclass() -> None:
     with pytest.raises(TypeError):
         protocol.event_payload({"name": "x"})
+
+
+@pytest.mark.parametrize(
+    ("text", "deep"),
+    [
+        ('{"a": 1}', False),
+        ("[" * protocol.MAX_DEPTH + "]" * protocol.MAX_DEPTH, False),
+        ("[" * (protocol.MAX_DEPTH + 1) + "]" * (protocol.MAX_DEPTH + 1), True),
+        ('{"s": "' + "[" * 200 + '"}', False),  # brackets in a string do not nest
+        ('{"s": "\\\\"' + ', "t": ' + "[" * 100 + "]" * 100 + "}", True),
+    ],
+)
+def test_nesting_is_measured_outside_strings(text: str, deep: bool) -> None:
+    assert protocol.too_deep(text) is deep
+
+
+def test_a_frame_nested_too_deeply_is_refused_before_parsing() -> None:
+    deep = '{"type": "hand.raise", "id": "0", "data": {"kind": ' + "[" * 100 + "]" * 100 + "}}"
+    with pytest.raises(Invalid):
+        protocol.parse_frame(deep, 65536)
