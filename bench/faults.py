@@ -31,7 +31,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import os
 import random
 import signal
@@ -60,6 +59,7 @@ from bench.scenarios import (
     _cast,
     _join,
     _row,
+    http_json,
     run_s5,
 )
 from bench.servers import PrivateRedis, Target
@@ -268,35 +268,7 @@ async def _get_json(port: int, path: str, cookie: str) -> tuple[int, Any]:
         f"Cookie: sessionid={cookie}\r\n"
         "Connection: close\r\n\r\n"
     ).encode()
-    reader, writer = await asyncio.open_connection("127.0.0.1", port)
-    try:
-        writer.write(request)
-        await writer.drain()
-        raw = b""
-        while chunk := await reader.read(1 << 20):
-            raw += chunk
-    finally:
-        writer.close()
-    head, _, payload = raw.partition(b"\r\n\r\n")
-    status = int(head.split(b" ", 2)[1])
-    if b"transfer-encoding: chunked" in head.lower():
-        payload = _dechunk(payload)
-    try:
-        return status, json.loads(payload)
-    except ValueError:
-        return status, None
-
-
-def _dechunk(body: bytes) -> bytes:
-    out = b""
-    while body:
-        size_line, _, body = body.partition(b"\r\n")
-        size = int(size_line.split(b";")[0] or b"0", 16)
-        if size == 0:
-            break
-        out += body[:size]
-        body = body[size + 2 :]
-    return out
+    return await http_json(port, request)
 
 
 async def _retry(fn: Callable[[], T], seconds: float = 30.0) -> tuple[T | None, str | None]:

@@ -457,21 +457,41 @@ async def _post_comment(port: int, proposal: int, cookie: str, body: str) -> tup
         f"X-CSRFToken: {token}\r\n"
         "Connection: close\r\n\r\n"
     ).encode() + data
+    return await http_json(port, request)
+
+
+async def http_json(port: int, request: bytes) -> tuple[int, Any]:
+    """Send one raw HTTP/1.1 request (``Connection: close``); the status and the JSON body
+    (None when the body is not JSON)."""
     reader, writer = await asyncio.open_connection("127.0.0.1", port)
     try:
         writer.write(request)
         await writer.drain()
-        raw = await reader.read(1 << 20)
+        raw = b""
         while chunk := await reader.read(1 << 20):
             raw += chunk
     finally:
         writer.close()
     head, _, payload = raw.partition(b"\r\n\r\n")
     status = int(head.split(b" ", 2)[1])
+    if b"transfer-encoding: chunked" in head.lower():
+        payload = _dechunk(payload)
     try:
         return status, json.loads(payload)
     except ValueError:
         return status, None
+
+
+def _dechunk(body: bytes) -> bytes:
+    out = b""
+    while body:
+        size_line, _, body = body.partition(b"\r\n")
+        size = int(size_line.split(b";")[0] or b"0", 16)
+        if size == 0:
+            break
+        out += body[:size]
+        body = body[size + 2 :]
+    return out
 
 
 async def run_s5(

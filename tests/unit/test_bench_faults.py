@@ -13,13 +13,13 @@ import pytest
 from bench.faults import (
     ResyncClient,
     ResyncGen,
-    _dechunk,
     backoff_delay,
     resync_delay,
     resync_summary,
     stance_check,
 )
 from bench.loadgen import Hist, count_lag
+from bench.scenarios import _dechunk
 
 
 def test_the_reconnect_schedule_is_the_live_pages() -> None:
