@@ -69,9 +69,8 @@ def _here(session_id: int, text: str, *, lost: bool) -> None:
         return
     deliver = the_hub.deliver_here if lost else the_hub.deliver_soon
     try:
-        asyncio.get_running_loop()
-        on_loop = True
-    except RuntimeError:
+        on_loop = asyncio.get_running_loop() is loop
+    except RuntimeError:  # a database thread
         on_loop = False
     if on_loop:
         deliver(session_id, text)
