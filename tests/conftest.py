@@ -59,6 +59,15 @@ def _live_connections_closed_last(django_db_setup: Any) -> Any:
     dbpool.close_connections()
 
 
+@pytest.fixture
+def no_pool_checks(monkeypatch: pytest.MonkeyPatch) -> None:
+    """For tests without the database that still run jobs on the live path's threads: a
+    thread that ran an earlier test's job keeps its connection, and checking it (every
+    ``CHECK_EVERY_SECONDS``, so depending on timing) would touch the database that
+    pytest-django forbids here. Threads that never had a connection check nothing."""
+    monkeypatch.setattr(dbpool, "CHECK_EVERY_SECONDS", float("inf"))
+
+
 @pytest.fixture(autouse=True)
 def _fast_coalescing(settings: Any) -> None:
     settings.ORTAK_COALESCE_SECONDS = 0.01

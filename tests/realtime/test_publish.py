@@ -9,7 +9,7 @@ import pytest
 
 from realtime import publish
 
-pytestmark = pytest.mark.asyncio
+pytestmark = [pytest.mark.asyncio, pytest.mark.usefixtures("no_pool_checks")]
 
 
 class Layer:

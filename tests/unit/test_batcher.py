@@ -18,6 +18,8 @@ def handler(ctx: CommandContext, data: dict[str, Any]) -> dict[str, Any]:
 
 COMMAND = Command("test.echo", handler)
 
+pytestmark = pytest.mark.usefixtures("no_pool_checks")
+
 
 @pytest.mark.asyncio
 async def test_a_quiet_call_runs_at_once_and_a_storm_goes_together() -> None:
