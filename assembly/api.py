@@ -25,3 +25,18 @@ class SessionStateView(APIView):
             return Response({"detail": str(exc.message)}, status=exc.http_status)
         data: dict[str, Any] = selectors.session_state(session, request.user)
         return Response(data, headers={"Cache-Control": "no-store"})
+
+
+class SessionPeopleView(APIView):
+    """The names a live screen of the session may show, by member id: everyone checked in,
+    holding a task, or who raised a hand or spoke. The socket's frames carry ids (and
+    ``presence.changed`` the latest arrivals' names); a screen asks here for the rest."""
+
+    @extend_schema(responses={200: OpenApiTypes.OBJECT, 404: OpenApiTypes.OBJECT})
+    def get(self, request: Request, session_id: int) -> Response:
+        try:
+            session = permissions.get_session_for_user(request.user, session_id)
+        except ServiceError as exc:
+            return Response({"detail": str(exc.message)}, status=exc.http_status)
+        people = selectors.people_names(session.pk)
+        return Response({"people": people}, headers={"Cache-Control": "no-store"})

@@ -67,4 +67,4 @@ class TasksChanged:
 class PresenceChanged:
     name: ClassVar[str] = "presence.changed"
     present: list[int]
-    people: dict[str, str]
+    arrived: dict[str, str]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection, Iterable
 from datetime import datetime
 from typing import Any
 
@@ -121,21 +122,50 @@ def queue_state(session: Session) -> dict[str, Any]:
     }
 
 
-def presence(session_id: int) -> dict[str, Any]:
-    """Who is present, in check-in order, with their names: one query, no model instances
-    (this runs for every snapshot, and an assembly may have thousands present)."""
+#: ``presence.changed`` names the latest arrivals only, never everyone present: at a city's
+#: assembly the names of all present would be most of every such frame. A screen that
+#: meets an id it has no name for asks ``GET /api/v1/sessions/<id>/people/``.
+ARRIVALS_NAMED = 50
+
+
+def presence(session_id: int) -> dict[str, list[int]]:
+    """Who is present, in check-in order: ids only (the snapshot carries no names)."""
     rows = (
         Attendance.objects.filter(session_id=session_id)
         .order_by("checked_in_at", "member_id")
-        .values_list("member_id", *(f"member__{name}" for name in User.NAME_FIELDS))
+        .values_list("member_id", flat=True)
     )
+    return {"present": list(rows)}
+
+
+def presence_changed(session_id: int) -> dict[str, Any]:
+    """The data of ``presence.changed``: who is present, and the names of the latest
+    :data:`ARRIVALS_NAMED` to check in (those the screens are most likely not to know)."""
+    present = presence(session_id)["present"]
+    return {"present": present, "arrived": names_of(present[-ARRIVALS_NAMED:])}
+
+
+def names_of(ids: Iterable[int]) -> dict[str, str]:
+    """Public names by id (as text, the way JSON keys are), in one query."""
+    wanted = set(ids)
+    if not wanted:
+        return {}
+    rows = User.objects.filter(pk__in=wanted).values_list(*User.NAME_FIELDS)
     name_from = User.name_from
-    present: list[int] = []
-    people: dict[str, str] = {}
-    for member_id, *names in rows:
-        present.append(member_id)
-        people[str(member_id)] = name_from(*names)
-    return {"present": present, "people": people}
+    return {str(row[0]): name_from(*row) for row in rows}
+
+
+def people_names(session_id: int) -> dict[str, str]:
+    """The names a live screen of the session may show: everyone checked in, holding a
+    task, or who raised a hand or spoke in it."""
+    rows = User.objects.filter(
+        Q(pk__in=Attendance.objects.filter(session_id=session_id).values("member_id"))
+        | Q(pk__in=SessionTask.objects.filter(session_id=session_id).values("user_id"))
+        | Q(pk__in=Hand.objects.filter(session_id=session_id).values("member_id"))
+        | Q(pk__in=SpeakingTurn.objects.filter(session_id=session_id).values("member_id"))
+    ).values_list(*User.NAME_FIELDS)
+    name_from = User.name_from
+    return {str(row[0]): name_from(*row) for row in rows}
 
 
 def tasks(session_id: int) -> dict[str, list[int]]:

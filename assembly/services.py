@@ -546,7 +546,7 @@ def stop_timer(actor: Any, session_id: int) -> int:
 
 
 def _presence_frame(session_id: int) -> tuple[int, str]:
-    data = selectors.presence(session_id)
+    data = selectors.presence_changed(session_id)
     return session_id, frame(events.PresenceChanged.name, None, data)
 
 

@@ -303,18 +303,11 @@ def _live_context(session: Any, state: dict[str, Any], user: Any = None) -> dict
     you = state["you"]["member"]
     queue = state["queue"]
     kinds = dict(HandKind.choices)
-    names: dict[str, str] = dict(state["people"])
+    names = selectors.people_names(session.pk)
     for entry in queue["queue"]:
         names[str(entry["member"])] = entry["name"]
     if queue["speaker"]:
         names[str(queue["speaker"]["member"])] = queue["speaker"]["name"]
-    wanted = (
-        {int(k) for k in queue["totals"]} | set(state["facilitators"]) | set(state["note_takers"])
-    )
-    missing = [pk for pk in wanted if str(pk) not in names]
-    if missing:
-        for person in User.objects.filter(pk__in=missing):
-            names[str(person.pk)] = person.public_name
 
     def name(pk: int) -> str:
         return names.get(str(pk)) or _("Member %(id)s") % {"id": pk}
@@ -330,8 +323,8 @@ def _live_context(session: Any, state: dict[str, Any], user: Any = None) -> dict
     timer_left = None if ends_at is None else (ends_at - now).total_seconds()
     position = next((i for i, e in enumerate(queue["queue"]) if e["member"] == you), None)
     return {
-        # Names the state does not carry (present people are in state["people"]).
-        "names": {k: v for k, v in names.items() if k not in state["people"]},
+        # The state carries ids only: the screen takes the names from here.
+        "names": names,
         "queue_rows": [
             {**entry, "kind_label": kinds.get(entry["kind"], entry["kind"])}
             for entry in queue["queue"]

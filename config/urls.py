@@ -3,7 +3,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import URLPattern, URLResolver, include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
-from assembly.api import SessionStateView
+from assembly.api import SessionPeopleView, SessionStateView
 from voting import api as voting_api
 
 api_v1: list[URLPattern | URLResolver] = [
@@ -30,6 +30,9 @@ api_v1: list[URLPattern | URLResolver] = [
         name="api_decision_record",
     ),
     path("sessions/<int:session_id>/state/", SessionStateView.as_view(), name="api_session_state"),
+    path(
+        "sessions/<int:session_id>/people/", SessionPeopleView.as_view(), name="api_session_people"
+    ),
     path("", include("proposals.api_urls")),
     path("schema/", SpectacularAPIView.as_view(), name="api_schema"),
     # The split view serves its set-up script as a file: the CSP allows no inline script.

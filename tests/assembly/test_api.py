@@ -84,3 +84,43 @@ def test_the_state_endpoint_is_read_only(live_session, member) -> None:
     assert response.status_code in (403, 405)
     live_session.refresh_from_db()
     assert live_session.seq == 0
+
+
+# --- GET /api/v1/sessions/<id>/people/: the names the socket's frames leave out ------------
+
+
+def people_url(session_id: int) -> str:
+    return f"/api/v1/sessions/{session_id}/people/"
+
+
+def test_the_state_carries_ids_and_the_people_endpoint_their_names(
+    live_session, facilitator, member, member2
+) -> None:
+    services.check_in(member, live_session.pk)
+    services.check_in(member2, live_session.pk)
+    state = client_for(member).get(url(live_session.pk)).json()
+    assert state["present"] == [member.pk, member2.pk]
+    assert "people" not in state  # no names in the snapshot: it goes to every screen
+    response = client_for(member).get(people_url(live_session.pk))
+    assert response.status_code == 200
+    assert "no-store" in response["Cache-Control"]
+    assert response.json() == {
+        "people": {
+            str(facilitator.pk): "Ayşe Yılmaz",  # holds the facilitator's task
+            str(member.pk): "Mehmet Demir",
+            str(member2.pk): "Zeynep Kaya",
+        }
+    }
+
+
+@pytest.mark.parametrize("persona", ["anonymous", "outsider"])
+def test_the_names_of_a_members_only_session_are_hidden(request, live_session, persona) -> None:
+    response = client_for(request.getfixturevalue(persona)).get(people_url(live_session.pk))
+    assert response.status_code == 404
+    assert set(response.json()) == {"detail"}
+
+
+def test_anyone_reads_the_names_shown_by_a_public_session(public_session, member) -> None:
+    services.check_in(member, public_session.pk)
+    body = Client().get(people_url(public_session.pk)).json()
+    assert body["people"][str(member.pk)] == "Mehmet Demir"

@@ -9,7 +9,16 @@ import pytest
 from django.utils import timezone
 
 from assembly import selectors, services
-from assembly.models import AgendaItem, Assembly, Membership, Role, Session, SessionTask, Task
+from assembly.models import (
+    AgendaItem,
+    Assembly,
+    Hand,
+    Membership,
+    Role,
+    Session,
+    SessionTask,
+    Task,
+)
 from tests.conftest import make_user
 
 pytestmark = pytest.mark.django_db
@@ -173,5 +182,32 @@ def test_tasks_and_presence_selectors(live_session, facilitator, member, member2
     services.check_in(member2, live_session.pk)
     services.check_in(member, live_session.pk)
     presence = selectors.presence(live_session.pk)
-    assert presence["present"] == [member2.pk, member.pk]  # in the order they came
-    assert presence["people"] == {str(member2.pk): "Zeynep Kaya", str(member.pk): "Mehmet Demir"}
+    assert presence == {"present": [member2.pk, member.pk]}  # in the order they came: ids only
+    changed = selectors.presence_changed(live_session.pk)
+    assert changed["present"] == [member2.pk, member.pk]
+    assert changed["arrived"] == {str(member2.pk): "Zeynep Kaya", str(member.pk): "Mehmet Demir"}
+
+
+def test_presence_changed_names_only_the_latest_arrivals(live_session, monkeypatch) -> None:
+    monkeypatch.setattr(selectors, "ARRIVALS_NAMED", 3)
+    people = [make_user(f"kisi{i}", f"Kişi No{i}") for i in range(5)]
+    for person in people:
+        Membership.objects.create(assembly=live_session.assembly, user=person)
+        services.check_in(person, live_session.pk)
+    changed = selectors.presence_changed(live_session.pk)
+    assert changed["present"] == [p.pk for p in people]
+    assert changed["arrived"] == {str(p.pk): f"Kişi No{i}" for i, p in enumerate(people) if i >= 2}
+
+
+def test_people_names_are_those_a_live_screen_shows(
+    live_session, facilitator, member, member2, outsider
+) -> None:
+    # The facilitator holds a task; member checks in; member2 raised a hand only.
+    services.check_in(member, live_session.pk)
+    Hand.objects.create(
+        session=live_session, member=member2, kind="speak", raised_at=timezone.now()
+    )
+    names = selectors.people_names(live_session.pk)
+    assert set(names) == {str(facilitator.pk), str(member.pk), str(member2.pk)}
+    assert names[str(member2.pk)] == "Zeynep Kaya"
+    assert str(outsider.pk) not in names  # someone with no part in the session

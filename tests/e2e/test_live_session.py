@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from playwright.sync_api import expect
@@ -80,3 +81,66 @@ def test_an_observer_of_a_public_session_only_watches(site: Any, person: Any) ->
     wait_connected(member)
     member.locator("#raise-form button[type=submit]").click()
     expect(visitor.locator("#queue-list li[data-key]")).to_have_count(1)
+
+
+def absent(site: Any, *members: dict[str, Any]) -> None:
+    """Undo the fixture's check-in of ``members``: they arrive when they open the page."""
+    ids = [m["id"] for m in members]
+    site.manage(
+        "shell",
+        "-c",
+        "from assembly.models import Attendance; "
+        f"Attendance.objects.filter(member_id__in={ids}).delete()",
+    )
+
+
+def present_entry(page: Any, member: dict[str, Any]) -> Any:
+    return page.locator(f"#present-list li[data-key='p{member['id']}']")
+
+
+def test_an_arrival_is_named_on_screens_already_open(site: Any, person: Any) -> None:
+    fx = site.fixture(3)
+    session, newcomer = fx["session"], fx["members"][2]
+    assert newcomer["id"] != 3  # the fallback "Üye <id>" must differ from the name "Üye 3"
+    absent(site, newcomer)
+    facilitator = open_live(person, fx["facilitator"]["sessionid"], session)
+    wait_connected(facilitator)
+    expect(present_entry(facilitator, newcomer)).to_have_count(0)
+    requests: list[str] = []
+    facilitator.on("request", lambda r: requests.append(r.url))
+
+    open_live(person, newcomer["sessionid"], session)  # opening the page checks in
+
+    expect(present_entry(facilitator, newcomer)).to_have_text("Üye 3")
+    expect(facilitator.locator("#present-count")).to_contain_text("3")
+    # The name came with presence.changed: nobody had to ask for it.
+    assert not [u for u in requests if "/people/" in u]
+
+
+def test_a_name_no_frame_carried_is_asked_for(site: Any, person: Any) -> None:
+    fx = site.fixture(3)
+    session, newcomer = fx["session"], fx["members"][2]
+    absent(site, newcomer)
+    facilitator = person(fx["facilitator"]["sessionid"])
+
+    def strip_names(ws: Any) -> None:
+        # As if the newcomer were not among the latest arrivals named by the frame.
+        server = ws.connect_to_server()
+
+        def down(message: str | bytes) -> None:
+            if isinstance(message, str) and '"presence.changed"' in message:
+                frame = json.loads(message)
+                frame["data"]["arrived"] = {}
+                message = json.dumps(frame)
+            ws.send(message)
+
+        server.on_message(down)
+        ws.on_message(server.send)
+
+    facilitator.context.route_web_socket("**/ws/sessions/**", strip_names)
+    facilitator.goto(f"/sessions/{session}/")
+    wait_connected(facilitator)
+
+    with facilitator.expect_request(lambda r: f"/api/v1/sessions/{session}/people/" in r.url):
+        open_live(person, newcomer["sessionid"], session)
+    expect(present_entry(facilitator, newcomer)).to_have_text("Üye 3")

@@ -212,7 +212,7 @@ async def test_attendance_check_in(sockets, live_session, member, member2, db_se
     frame = await w.event("presence.changed")
     assert frame["seq"] is None  # a derived snapshot, not a sequenced change
     assert frame["data"]["present"] == [member.pk]
-    assert frame["data"]["people"] == {str(member.pk): "Mehmet Demir"}
+    assert frame["data"]["arrived"] == {str(member.pk): "Mehmet Demir"}
     assert await a.ok("attendance.check_in") == {"new": False}
     assert await db_seq(live_session) == seq
     assert await run(Attendance.objects.filter(member=member).count)() == 1

@@ -70,7 +70,7 @@ def apply_event(state: dict[str, Any], frame: dict[str, Any]) -> dict[str, Any]:
     elif event == "presence.changed":
         assert seq is None, "presence is a derived snapshot"
         state["present"] = data["present"]
-        state["people"] = data["people"]
+        assert set(data["arrived"]) <= {str(pk) for pk in data["present"]}
     elif event == "proposal.comment_added":
         # The snapshot holds no comments: a client shows it beside the state, which only
         # moves on by its seq.

@@ -76,6 +76,7 @@ api_proposals                      GET    ok     ok     ok     ok     ok     ok 
 api_proposals                      POST   deny   deny   deny   ok     ok     ok     deny
 api_register                       GET    ok     ok     ok     ok     ok     ok     ok
 api_schema                         GET    ok     ok     ok     ok     ok     ok     ok
+api_session_people                 GET    hide   hide   ok     ok     ok     ok     hide
 api_session_state                  GET    hide   hide   ok     ok     ok     ok     hide
 audit_log                          GET    hide   hide   deny   ok     ok     ok     ok
 audit_log                          POST   hide   hide   deny   ok     ok     ok     ok

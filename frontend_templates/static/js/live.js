@@ -89,7 +89,7 @@ function patch(fn) {
 
 // --- The regions -------------------------------------------------------------------------
 
-const nameOf = (id) => state.people[id] || names[id] || fmt(S.member_n, { id });
+const nameOf = (id) => names[id] || fmt(S.member_n, { id });
 const left = (q) => (q.timer.ends_at ? (Date.parse(q.timer.ends_at) - Date.now()) / 1000 : null);
 
 function vFloor(s) {
@@ -441,13 +441,36 @@ setInterval(() => {
 
 function learn() {
   for (const e of [...state.queue.queue, state.queue.speaker]) if (e) names[e.member] = e.name;
-  Object.assign(names, state.people);
 }
 function replace(data) {
   state = data;
   seq = live.dataset.seq = data.seq;
   learn();
   render();
+  wantNames();
+}
+
+// Frames carry member ids (presence.changed also the latest arrivals' names). A name this
+// screen does not know yet is asked for once, after a short random wait, so that the
+// screens of a whole assembly do not all ask at the same moment.
+let askingNames = null;
+const nameless = new Set(); // asked for and not given: not asked for again
+function wantNames() {
+  const s = state, ids = [...s.present, ...s.facilitators, ...s.note_takers, ...Object.keys(s.queue.totals)];
+  const unknown = ids.map(String).filter((id) => !(id in names) && !nameless.has(id));
+  if (askingNames || !unknown.length) return;
+  askingNames = setTimeout(async () => {
+    try {
+      const r = await fetch(live.dataset.peopleUrl, { credentials: 'same-origin', headers: { Accept: 'application/json' } });
+      if (r.ok) {
+        Object.assign(names, (await r.json()).people);
+        unknown.filter((id) => !(id in names)).forEach((id) => nameless.add(id));
+      }
+    } catch { /* asked again after the pause */ }
+    render();
+    // At most one question per five seconds; then whoever came meanwhile.
+    setTimeout(() => void ((askingNames = null), wantNames()), 5000);
+  }, 300 + Math.random() * 2000);
 }
 
 const status = (d) => void (state.session.status = d.status);
@@ -542,7 +565,7 @@ function onFrame(f) {
     if (f.event === 'decision.tally_changed') return tally(f.data);
     if (f.event !== 'presence.changed') return;
     state.present = f.data.present;
-    state.people = f.data.people;
+    Object.assign(names, f.data.arrived);
     return replace(state);
   }
   if (f.seq <= seq) return;
