@@ -223,38 +223,59 @@ _READER_BOOLEANS = {
 
 
 def reader(session_id: int, user_id: int | None) -> tuple[str, str | None, User | None] | None:
-    """For a socket joining a session, in one statement: the session's visibility, the
-    reader's role in its assembly (None: not a member) and the reader's account (None:
-    no such account). None when there is no such session.
+    """For a socket joining a session: the session's visibility, the reader's role in its
+    assembly (None: not a member) and the reader's account (None: no such account). None
+    when there is no such session. One reader of :func:`readers`."""
+    found = readers(session_id, [] if user_id is None else [user_id])
+    if found is None:
+        return None
+    visibility, accounts = found
+    role, user = accounts.get(user_id, (None, None)) if user_id is not None else (None, None)
+    return visibility, role, user
+
+
+def readers(
+    session_id: int, user_ids: Collection[int]
+) -> tuple[str, dict[int, tuple[str | None, User]]] | None:
+    """For sockets joining a session together, in one statement: the session's visibility
+    and, for each of ``user_ids`` that has an account, their role in its assembly (None:
+    not a member) and the account. None when there is no such session.
 
     Hand-written SQL: thousands of sockets may join within a second, and the ORM's
     compile-and-build cost was most of a join's.
     """
+    low, high = connection.ops.integer_field_range(Session._meta.pk.get_internal_type())
+    if not low <= session_id <= high:
+        return None  # as the ORM answers out-of-range ids: no such row (SQLite would raise)
+    ids: list[int | None] = [*sorted({int(pk) for pk in user_ids if low <= int(pk) <= high})]
+    if not ids:
+        ids = [None]  # matches no account: the session's row alone
     q = connection.ops.quote_name
     columns = ", ".join(f"u.{q(name)}" for name in READER_FIELDS)
     sql = (
         f"SELECT s.{q('visibility')}, m.{q('role')}, {columns} "  # noqa: S608
         f"FROM {q(Session._meta.db_table)} s "
-        f"LEFT JOIN {q(User._meta.db_table)} u ON u.{q('id')} = %s "
+        f"LEFT JOIN {q(User._meta.db_table)} u ON u.{q('id')} IN ({', '.join(['%s'] * len(ids))}) "
         f"LEFT JOIN {q(Membership._meta.db_table)} m "
         f"ON m.{q('assembly_id')} = s.{q('assembly_id')} AND m.{q('user_id')} = u.{q('id')} "
         f"WHERE s.{q('id')} = %s"
     )
     with connection.cursor() as cursor:
-        cursor.execute(sql, [user_id, session_id])
-        row = cursor.fetchone()
-    if row is None:
+        cursor.execute(sql, [*ids, session_id])
+        rows = cursor.fetchall()
+    if not rows:
         return None
-    visibility, role, *values = row
-    user = None
-    if values[0] is not None:
+    accounts: dict[int, tuple[str | None, User]] = {}
+    for _visibility, role, *values in rows:
+        if values[0] is None:
+            continue  # none of the ids has an account
         values = [
             bool(v) if name in _READER_BOOLEANS else v
             for name, v in zip(READER_FIELDS, values, strict=True)
         ]
         # The other fields are deferred: Django loads them if anything asks.
-        user = User.from_db(connection.alias, list(READER_FIELDS), values)
-    return visibility, role, user
+        accounts[values[0]] = (role, User.from_db(connection.alias, list(READER_FIELDS), values))
+    return rows[0][0], accounts
 
 
 def session_by_id(session_id: int) -> Session | None:

@@ -203,7 +203,7 @@ ORTAK_COALESCE_SECONDS = 0.1
 #: Database threads per process for live sockets' joins and commands (SQLite: 1).
 ORTAK_DB_THREADS = env_int("ORTAK_DB_THREADS", 4, minimum=1)
 #: Joins a process works on at once; more wait their turn, first come first served.
-ORTAK_JOINS_AT_ONCE = env_int("ORTAK_JOINS_AT_ONCE", 16, minimum=1)
+ORTAK_JOINS_AT_ONCE = env_int("ORTAK_JOINS_AT_ONCE", 64, minimum=1)
 #: HTTP requests a process runs at once; more wait their turn. Each running request
 #: holds a thread and a database connection: with ORTAK_DB_THREADS and the deadline
 #: watcher, a process holds at most this + ORTAK_DB_THREADS + 1 connections (keep the

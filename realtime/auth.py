@@ -3,15 +3,17 @@
 This is :func:`django.contrib.auth.get_user` for one case, the database session
 backend with backends that load people as the model backend does (this project's
 settings: django-axes' backend, then the model backend), cut to a single
-statement that reads the session row; the person is read together with their
-role by :func:`assembly.selectors.reader`. A join storm of thousands of sockets
-made Django's generic path (three ORM queries, a model per row) the largest cost
-of a join. Any other configuration takes Django's own path.
+statement that reads the session rows of all the sockets joining together; the
+people are read together with their roles by :func:`assembly.selectors.readers`.
+A join storm of thousands of sockets made Django's generic path (three ORM
+queries, a model per row) the largest cost of a join, and then one round trip
+per socket the longest wait. Any other configuration takes Django's own path.
 """
 
 from __future__ import annotations
 
 import functools
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -43,6 +45,10 @@ def model_backends() -> frozenset[str]:
     return _model_backends(tuple(settings.AUTHENTICATION_BACKENDS))
 
 
+#: Session keys are 32 characters; anything much longer is not looked up.
+MAX_KEY_LENGTH = 40
+
+
 @dataclass(frozen=True)
 class Claims:
     """What a session says about who is logged in; verified by :func:`verify`."""
@@ -60,18 +66,34 @@ def fast_path() -> bool:
 
 def claims(session_key: str | None) -> Claims | None:
     """The logged-in claims of an unexpired session, or None."""
-    if not session_key or len(session_key) > 40:
-        return None
+    return claims_many([session_key]).get(session_key or "")
+
+
+def claims_many(session_keys: Iterable[str | None]) -> dict[str, Claims]:
+    """The logged-in claims of those of ``session_keys`` that name an unexpired session,
+    in one statement (sockets that join together are looked up together)."""
+    keys = sorted({key for key in session_keys if key and len(key) <= MAX_KEY_LENGTH})
+    if not keys:
+        return {}
     table = connection.ops.quote_name(StoredSession._meta.db_table)
+    marks = ", ".join(["%s"] * len(keys))
     with connection.cursor() as cursor:
         cursor.execute(
-            f"SELECT session_data FROM {table} WHERE session_key = %s AND expire_date > %s",  # noqa: S608
-            [session_key, timezone.now()],
+            f"SELECT session_key, session_data FROM {table} "  # noqa: S608
+            f"WHERE session_key IN ({marks}) AND expire_date > %s",
+            [*keys, timezone.now()],
         )
-        row = cursor.fetchone()
-    if row is None:
-        return None
-    data: dict[str, Any] = SessionStore().decode(row[0])
+        rows = cursor.fetchall()
+    found: dict[str, Claims] = {}
+    for key, encoded in rows:
+        claimed = _claims_of(encoded)
+        if claimed is not None:
+            found[key] = claimed
+    return found
+
+
+def _claims_of(encoded: str) -> Claims | None:
+    data: dict[str, Any] = SessionStore().decode(encoded)
     try:
         user_id = int(data[auth.SESSION_KEY])
         backend = data[auth.BACKEND_SESSION_KEY]

@@ -42,6 +42,40 @@ def _with_you(shared_text: str, seq: int, you: dict[str, Any]) -> str:
     return f'{{"event":"session.state","seq":{seq},"data":{shared_text[:-1]},"you":{you_text}}}}}'
 
 
+def _admit_together(sockets: list[SessionConsumer]) -> list[Any]:
+    """On a database thread: who each of ``sockets`` (joining together) is, and whether
+    they may see their session. The usual case, a logged-in database session, takes two
+    statements for all of them (:func:`auth.claims_many`, :func:`selectors.readers`);
+    any other configuration takes Django's own path, one socket at a time."""
+    cookie = settings.SESSION_COOKIE_NAME
+    fast = auth.fast_path()
+    quick = [fast and "user" not in s.scope for s in sockets]
+    keys = [
+        s.scope.get("cookies", {}).get(cookie) if q else None
+        for s, q in zip(sockets, quick, strict=True)
+    ]
+    claimed = auth.claims_many(keys)
+    wanted: dict[int, set[int]] = {}
+    for s, q, key in zip(sockets, quick, keys, strict=True):
+        if q:
+            ids = wanted.setdefault(s.session_id, set())
+            if key in claimed:
+                ids.add(claimed[key].user_id)
+    found = {session_id: selectors.readers(session_id, ids) for session_id, ids in wanted.items()}
+    outcomes: list[Any] = []
+    for s, q, key in zip(sockets, quick, keys, strict=True):
+        try:
+            if q:
+                outcomes.append(s._admit(found[s.session_id], claimed.get(key or "")))
+            else:
+                outcomes.append(s._access())
+        except dbpool.TRANSIENT:
+            raise  # all of them are tried again (see dbpool)
+        except Exception as exc:  # this socket's answer; the others go on
+            outcomes.append(exc)
+    return outcomes
+
+
 class SessionConsumer(AsyncWebsocketConsumer):
     """One socket of a live session.
 
@@ -87,7 +121,10 @@ class SessionConsumer(AsyncWebsocketConsumer):
         # ``pending`` and follows the snapshot (the client skips what it already has).
         self.room = await the_hub.join(self.session_id, self)
         try:
-            allowed, self.role = await dbpool.run(self._access)
+            outcome = await hub.current().together("join", _admit_together).add(self)
+            if isinstance(outcome, BaseException):
+                raise outcome
+            allowed, self.role = outcome
             if not allowed:
                 raise LookupError("no access")
             snap = await self._snapshot()
@@ -142,28 +179,36 @@ class SessionConsumer(AsyncWebsocketConsumer):
             return
         await self._send_state(snap)
 
+    def _admit(
+        self, found: tuple[str, dict[int, tuple[str | None, Any]]] | None, claims: Any
+    ) -> tuple[bool, str | None]:
+        """Whether this socket may see its session, and its role in the session's assembly
+        (None: not a member), from what :func:`_admit_together` read for it."""
+        if found is None:
+            return False, None  # no such session
+        visibility, accounts = found
+        user: Any = AnonymousUser()
+        role = None
+        if claims is not None and claims.user_id in accounts:
+            role, account = accounts[claims.user_id]
+            if auth.verify(account, claims):
+                user = account
+            else:
+                role = None
+        return self._as(user, visibility, role)
+
     def _access(self) -> tuple[bool, str | None]:
-        """On a database thread: who this is (from the handshake's session cookie), whether
-        they may see the session, and their role in its assembly (None: not a member)."""
-        if "user" not in self.scope and auth.fast_path():
-            key = self.scope.get("cookies", {}).get(settings.SESSION_COOKIE_NAME)
-            claims = auth.claims(key)
-            row = selectors.reader(self.session_id, claims.user_id if claims else None)
-            if row is None:
-                return False, None
-            visibility, role, account = row
-            user: Any = account
-            if not auth.verify(account, claims):
-                user, role = AnonymousUser(), None
-            self.scope["user"] = user
-        else:
-            user = self.scope.get("user") or auth.generic_user(self.scope)
-            self.scope["user"] = user
-            session = selectors.session_by_id(self.session_id)
-            if session is None:
-                return False, None
-            visibility = session.visibility
-            role = permissions.membership_role(user, session.assembly_id)
+        """On a database thread, Django's own way (any session or auth configuration, or a
+        scope that already has its user): who this is, and as :meth:`_admit` answers."""
+        user = self.scope.get("user") or auth.generic_user(self.scope)
+        session = selectors.session_by_id(self.session_id)
+        if session is None:
+            return False, None
+        role = permissions.membership_role(user, session.assembly_id)
+        return self._as(user, session.visibility, role)
+
+    def _as(self, user: Any, visibility: str, role: str | None) -> tuple[bool, str | None]:
+        self.scope["user"] = user
         self.language = getattr(user, "language", "") or settings.LANGUAGE_CODE
         return permissions.may_view_session(visibility, role), role
 

@@ -47,7 +47,7 @@ from channels.layers import get_channel_layer
 from django.conf import settings
 
 from realtime import dbpool
-from realtime.batch import Batcher, run_batch
+from realtime.batch import Batcher, Together, run_batch
 from realtime.groups import session_group
 from realtime.protocol import Command, encode
 
@@ -146,6 +146,7 @@ class Hub:
         #: Joins in progress at once in this process (see ``SessionConsumer.connect``).
         self.admission = asyncio.Semaphore(int(settings.ORTAK_JOINS_AT_ONCE))
         self.batchers: dict[str, Batcher] = {}
+        self.queues: dict[str, Together[Any]] = {}
         #: Whether frames published through the layer are known to come back.
         self.linked = True
         #: A publish failed since the last beat came back: frames were surely lost.
@@ -161,6 +162,13 @@ class Hub:
         found = self.batchers.get(command.type)
         if found is None or found.command is not command:
             found = self.batchers[command.type] = Batcher(command, run_batch)
+        return found
+
+    def together(self, name: str, run: Callable[[list[Any]], list[Any]]) -> Together[Any]:
+        """This process's queue ``name`` of calls that run together (:mod:`realtime.batch`)."""
+        found = self.queues.get(name)
+        if found is None or found.run is not run:
+            found = self.queues[name] = Together(run)
         return found
 
     # --- Membership of sockets ---------------------------------------------------------
