@@ -11,7 +11,19 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from assembly import permissions, selectors
+from assembly.models import Session
 from realtime.errors import ServiceError
+
+NO_STORE = {"Cache-Control": "no-store"}
+
+
+def _readable(request: Request, session_id: int) -> Session | Response:
+    """The session if the requester may watch it, else the error to answer with (404 for
+    a session they may not see: whether it exists is not told)."""
+    try:
+        return permissions.get_session_for_user(request.user, session_id)
+    except ServiceError as exc:
+        return Response({"detail": str(exc.message)}, status=exc.http_status)
 
 
 class SessionStateView(APIView):
@@ -19,12 +31,11 @@ class SessionStateView(APIView):
 
     @extend_schema(responses={200: OpenApiTypes.OBJECT, 404: OpenApiTypes.OBJECT})
     def get(self, request: Request, session_id: int) -> Response:
-        try:
-            session = permissions.get_session_for_user(request.user, session_id)
-        except ServiceError as exc:
-            return Response({"detail": str(exc.message)}, status=exc.http_status)
+        session = _readable(request, session_id)
+        if isinstance(session, Response):
+            return session
         data: dict[str, Any] = selectors.session_state(session, request.user)
-        return Response(data, headers={"Cache-Control": "no-store"})
+        return Response(data, headers=NO_STORE)
 
 
 class SessionPeopleView(APIView):
@@ -34,9 +45,7 @@ class SessionPeopleView(APIView):
 
     @extend_schema(responses={200: OpenApiTypes.OBJECT, 404: OpenApiTypes.OBJECT})
     def get(self, request: Request, session_id: int) -> Response:
-        try:
-            session = permissions.get_session_for_user(request.user, session_id)
-        except ServiceError as exc:
-            return Response({"detail": str(exc.message)}, status=exc.http_status)
-        people = selectors.people_names(session.pk)
-        return Response({"people": people}, headers={"Cache-Control": "no-store"})
+        session = _readable(request, session_id)
+        if isinstance(session, Response):
+            return session
+        return Response({"people": selectors.people_names(session.pk)}, headers=NO_STORE)
