@@ -10,6 +10,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.utils import timezone
@@ -551,7 +552,13 @@ def _presence_frame(session_id: int) -> tuple[int, str]:
 
 
 def publish_presence(session_id: int) -> None:
-    publish_snapshot(f"presence:{session_id}", lambda: _presence_frame(session_id))
+    # Who is present matters to no one to the tenth of a second, and the frame lists
+    # everyone present: in a check-in storm it goes at most once per ORTAK_PRESENCE_SECONDS.
+    publish_snapshot(
+        f"presence:{session_id}",
+        lambda: _presence_frame(session_id),
+        window=float(settings.ORTAK_PRESENCE_SECONDS),
+    )
 
 
 @transaction.atomic

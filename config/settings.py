@@ -200,6 +200,9 @@ ORTAK_WS_RATE_PER_SECOND = env_int("ORTAK_WS_RATE_PER_SECOND", 10, minimum=1)
 ORTAK_WS_RATE_BURST = env_int("ORTAK_WS_RATE_BURST", 30, minimum=1)
 ORTAK_WS_MEMBER_RATE_PER_SECOND = env_int("ORTAK_WS_MEMBER_RATE_PER_SECOND", 20, minimum=1)
 ORTAK_COALESCE_SECONDS = 0.1
+#: presence.changed lists everyone present: at most one per session per this many seconds
+#: (a lone check-in still goes at once).
+ORTAK_PRESENCE_SECONDS = 1.0
 #: Database threads per process for live sockets' joins and commands (SQLite: 1).
 ORTAK_DB_THREADS = env_int("ORTAK_DB_THREADS", 4, minimum=1)
 #: Joins a process works on at once; more wait their turn, first come first served.

@@ -89,16 +89,21 @@ def publish_on_commit(session_id: int, seq: int, event: Any) -> None:
 _pending: dict[str, Callable[[], tuple[int, str] | None]] = {}
 
 
-def publish_snapshot(key: str, build: Callable[[], tuple[int, str] | None]) -> None:
-    """Publish a derived snapshot after commit, coalesced per ``key``.
+def publish_snapshot(
+    key: str, build: Callable[[], tuple[int, str] | None], window: float | None = None
+) -> None:
+    """Publish a derived snapshot after commit, coalesced per ``key``: at most one per
+    ``window`` seconds (``ORTAK_COALESCE_SECONDS`` unless given).
 
     ``build`` runs with database access and returns ``(session_id, frame_text)``
     built from the latest state, or None to send nothing.
     """
-    transaction.on_commit(lambda: _schedule(key, build))
+    transaction.on_commit(lambda: _schedule(key, build, window))
 
 
-def _schedule(key: str, build: Callable[[], tuple[int, str] | None]) -> None:
+def _schedule(
+    key: str, build: Callable[[], tuple[int, str] | None], window: float | None = None
+) -> None:
     loop = _server_loop()
     if loop is None:
         # No long-lived event loop (a management command, a plain test): send now.
@@ -109,7 +114,7 @@ def _schedule(key: str, build: Callable[[], tuple[int, str] | None]) -> None:
     # A fresh context: the caller's (a sync_to_async worker) carries asgiref's markers
     # ("single thread executor in use", a request's ThreadSensitiveContext) and a flush
     # that inherited them could never reach the database.
-    loop.call_soon_threadsafe(_touch, key, build, context=contextvars.Context())
+    loop.call_soon_threadsafe(_touch, key, build, window, context=contextvars.Context())
 
 
 def _server_loop() -> asyncio.AbstractEventLoop | None:
@@ -127,7 +132,9 @@ def _server_loop() -> asyncio.AbstractEventLoop | None:
 _last_sent: dict[str, float] = {}
 
 
-def _touch(key: str, build: Callable[[], tuple[int, str] | None]) -> None:
+def _touch(
+    key: str, build: Callable[[], tuple[int, str] | None], window: float | None = None
+) -> None:
     """Runs on the event loop: keep the latest builder, and send at once if nothing was
     sent for this key within the window (a lone change waits for nothing), else when
     the window since the last send ends (a storm of changes gives one send per window)."""
@@ -135,7 +142,8 @@ def _touch(key: str, build: Callable[[], tuple[int, str] | None]) -> None:
     _pending[key] = build
     if first:
         loop = asyncio.get_running_loop()
-        window = float(settings.ORTAK_COALESCE_SECONDS)
+        if window is None:
+            window = float(settings.ORTAK_COALESCE_SECONDS)
         wait = max(0.0, _last_sent.get(key, -window) + window - loop.time())
         loop.call_later(wait, lambda: asyncio.ensure_future(_flush(key)))
 

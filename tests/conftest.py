@@ -71,6 +71,7 @@ def no_pool_checks(monkeypatch: pytest.MonkeyPatch) -> None:
 @pytest.fixture(autouse=True)
 def _fast_coalescing(settings: Any) -> None:
     settings.ORTAK_COALESCE_SECONDS = 0.01
+    settings.ORTAK_PRESENCE_SECONDS = 0.01
     settings.ORTAK_WS_MEMBER_RATE_PER_SECOND = 1000
     settings.ORTAK_SCHEDULER = False  # tests of deadlines turn it on
     publish._pending.clear()

@@ -52,3 +52,31 @@ async def test_keys_do_not_hold_each_other_back(layer: Layer) -> None:
     publish._touch("presence:1", lambda: (1, "b"))
     await asyncio.sleep(0.1)
     assert sorted(text for _t, text in layer.sent) == ["a", "b"]
+
+
+async def test_a_key_may_have_a_longer_window_of_its_own(layer: Layer) -> None:
+    publish._touch("presence:1", value("p1"), 0.6)
+    publish._touch("tally:1", value("t1"))
+    await asyncio.sleep(0.05)
+    for n in range(2, 4):  # changes to both within their windows
+        publish._touch("presence:1", value(f"p{n}"), 0.6)
+        publish._touch("tally:1", value(f"t{n}"))
+    await asyncio.sleep(0.4)
+    sent = {text: at for at, text in layer.sent}
+    assert set(sent) == {"p1", "t1", "t3"}  # the tally's window (0.3 s) has ended
+    await asyncio.sleep(0.3)
+    sent = {text: at for at, text in layer.sent}
+    assert set(sent) == {"p1", "t1", "t3", "p3"}
+    assert sent["p3"] - sent["p1"] >= 0.59
+
+
+async def test_presence_goes_at_most_once_per_its_own_window(monkeypatch, settings) -> None:
+    from assembly import services
+
+    settings.ORTAK_PRESENCE_SECONDS = 1.5
+    seen: list[tuple[str, float | None]] = []
+    monkeypatch.setattr(
+        services, "publish_snapshot", lambda key, build, window=None: seen.append((key, window))
+    )
+    services.publish_presence(7)
+    assert seen == [("presence:7", 1.5)]
