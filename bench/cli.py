@@ -1,6 +1,8 @@
 """``python -m bench <scenario> [flags]``: run one scenario on Ortak and on the floor
 (and, with ``--targets ortak,floor,stock``, on a stock Channels app doing the same job).
 The fault scenarios S6 and S7 run on Ortak alone: no floor applies to them.
+``python -m bench all [flags]`` runs S1-S5 one after the other at their stated sizes
+and ends with one verdict (about 50 minutes).
 
 Prints every server's figures, the ratios and the targets, the machine and the
 exact command, and writes the whole result as JSON under ``var/bench/``.
@@ -57,7 +59,11 @@ TITLES = {
 
 
 def parse(argv: list[str]) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
+    parser = argparse.ArgumentParser(
+        prog="python -m bench",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     parser.add_argument(
         "scenario",
         choices=sorted(RUNNERS),
@@ -222,7 +228,7 @@ def table(rows: list[dict[str, Any]], names: list[str] | None = None) -> str:
     return "\n".join(lines)
 
 
-def _watchdog(seconds: float) -> None:
+def _watchdog(seconds: float) -> threading.Timer:
     """Last resort if something blocks outside asyncio: SIGTERM ourselves (finally blocks
     run), then exit hard. Servers also die with us (parent-death signal)."""
 
@@ -234,14 +240,60 @@ def _watchdog(seconds: float) -> None:
     timer = threading.Timer(seconds, fire)
     timer.daemon = True
     timer.start()
+    return timer
 
 
 def _on_term(signum: int, frame: Any) -> None:
     raise SystemExit(f"stopped by signal {signum}")
 
 
+#: ``python -m bench all``: the scenarios of the issue's verdict, at their stated sizes.
+ALL = ("s1", "s2", "s3", "s4", "s5")
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["all"]:
+        return run_all(argv[1:])
+    code, _out = run(argv)
+    return code
+
+
+def run_all(rest: list[str]) -> int:
+    """S1-S5 one after the other (flags are passed to each), then one verdict: which
+    targets each met, and which it missed."""
+    if any(a == "--out" or a.startswith("--out=") for a in rest):
+        print("all: --out names one file; each scenario writes its own", file=sys.stderr)
+        return 2
+    verdict: list[tuple[str, list[dict[str, Any]], str | None]] = []
+    code = 0
+    for scenario in ALL:
+        one, out = run([scenario, *rest])
+        code = max(code, one)
+        verdict.append((scenario, out["rows"] if out else [], str(out["path"]) if out else None))
+        print(flush=True)
+    print("# Verdict: S1-S5")
+    print()
+    print("| scenario | targets met | missed | result |")
+    print("|---|---|---|---|")
+    for scenario, rows, path in verdict:
+        judged = [r for r in rows if r.get("met") is not None]
+        missed = [r["metric"] for r in judged if not r["met"]]
+        met = sum(1 for r in judged if r["met"])
+        print(
+            f"| {TITLES[scenario]} | {met} of {len(judged)} | {', '.join(missed) or '–'}"
+            f" | {path or 'no result'} |"
+        )
+    every = all(
+        rows and all(r["met"] for r in rows if r.get("met") is not None) for _s, rows, _p in verdict
+    )
+    print()
+    print("every target met" if every else "not every target met")
+    return code
+
+
+def run(argv: list[str]) -> tuple[int, dict[str, Any] | None]:
+    """One scenario: its servers, its tables and its JSON file (exit code, result)."""
     args = parse(argv)
     opts = options(args)
     fault = opts.scenario in faults.ORTAK_ONLY
@@ -253,21 +305,31 @@ def main(argv: list[str] | None = None) -> int:
             f"--targets: give each of {', '.join(LABELS)} at most once (not {given!r})",
             file=sys.stderr,
         )
-        return 2
+        return 2, None
     if fault and targets != ["ortak"]:
         print(
             f"{opts.scenario}: runs on Ortak alone (the floor has no Redis and one process)",
             file=sys.stderr,
         )
-        return 2
+        return 2, None
     if opts.scenario == "s7" and opts.procs < 2:
         print("s7: needs --procs 2 or more", file=sys.stderr)
-        return 2
+        return 2, None
     if opts.scenario == "s6" and opts.backend != "postgres":
         print("s6: needs --backend postgres (Redis between processes)", file=sys.stderr)
-        return 2
+        return 2, None
     signal.signal(signal.SIGTERM, _on_term)
-    _watchdog(len(targets) * (opts.timeout + 900))
+    watchdog = _watchdog(len(targets) * (opts.timeout + 900))
+    try:
+        return _run(args, opts, targets, argv)
+    finally:
+        watchdog.cancel()
+
+
+def _run(
+    args: argparse.Namespace, opts: Options, targets: list[str], argv: list[str]
+) -> tuple[int, dict[str, Any]]:
+    fault = opts.scenario in faults.ORTAK_ONLY
     command = "python -m bench " + shlex.join(argv)
     machine = machine_info()
     date = time.strftime("%Y-%m-%d %H:%M:%S %z")
@@ -288,7 +350,7 @@ def main(argv: list[str] | None = None) -> int:
     ran = Results.of(results)
     if ran.present():
         rows = COMPARE[opts.scenario](ran)
-    out = {
+    out: dict[str, Any] = {
         "scenario": opts.scenario,
         "title": TITLES[opts.scenario],
         "date": date,
@@ -315,4 +377,5 @@ def main(argv: list[str] | None = None) -> int:
             print()
             print(profiling.summarize(Path(profile)))
     print(f"\nresult: {path}")
-    return 0 if all("error" not in r for r in results.values()) else 1
+    out["path"] = str(path)
+    return (0 if all("error" not in r for r in results.values()) else 1), out
