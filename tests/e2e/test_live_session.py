@@ -144,3 +144,48 @@ def test_a_name_no_frame_carried_is_asked_for(site: Any, person: Any) -> None:
     with facilitator.expect_request(lambda r: f"/api/v1/sessions/{session}/people/" in r.url):
         open_live(person, newcomer["sessionid"], session)
     expect(present_entry(facilitator, newcomer)).to_have_text("Üye 3")
+
+
+def raise_hand(page: Any, kind: str = "speak") -> None:
+    page.select_option("#raise-kind", kind)
+    page.locator("#raise-form button[type=submit]").click()
+    expect(page.locator("#lower-form")).to_be_visible()
+
+
+def test_a_lost_frame_is_made_good_from_the_state(site: Any, person: Any) -> None:
+    fx = site.fixture(3)
+    session = fx["session"]
+    dropped: list[str] = []
+    facilitator = person(fx["facilitator"]["sessionid"])
+
+    def drop_one(ws: Any) -> None:
+        # The first queue change never reaches the facilitator's screen.
+        server = ws.connect_to_server()
+
+        def down(message: str | bytes) -> None:
+            if not dropped and isinstance(message, str) and '"queue.changed"' in message:
+                dropped.append(message)
+                return
+            ws.send(message)
+
+        server.on_message(down)
+        ws.on_message(server.send)
+
+    facilitator.context.route_web_socket("**/ws/sessions/**", drop_one)
+    facilitator.goto(f"/sessions/{session}/")
+    wait_connected(facilitator)
+    alice = open_live(person, fx["members"][1]["sessionid"], session)
+    bob = open_live(person, fx["members"][2]["sessionid"], session)
+    wait_connected(alice)
+    wait_connected(bob)
+
+    raise_hand(alice)
+    expect(bob.locator("#queue-list li[data-key]")).to_have_count(1)
+    assert dropped
+    expect(facilitator.locator("#queue-list li[data-key]")).to_have_count(0)
+    # Bob's hand comes with the next seq: the screen sees the gap, waits a moment for a
+    # state the server might send by itself, then asks for it.
+    with facilitator.expect_request(f"**/api/v1/sessions/{session}/state/", timeout=6_000):
+        raise_hand(bob)
+    expect(facilitator.locator("#queue-list li[data-key]")).to_have_count(2)
+    expect(facilitator.locator("#queue-list")).to_contain_text("Üye 2")

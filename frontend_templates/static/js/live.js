@@ -524,16 +524,25 @@ const H = {
   },
 };
 
-// A gap in seq (or an event we cannot apply): fetch the snapshot, then replay what came meanwhile.
-let resyncing = false, buffer = [];
-async function resync() {
+// A gap in seq (or an event we cannot apply): fetch the snapshot, then replay what came
+// meanwhile. After a fault the server sends every screen a fresh session.state by itself, so
+// the screen waits a moment for it first, and a whole assembly does not ask at one instant.
+let resyncing = false, buffer = [], resyncTimer = null;
+function resync() {
   if (resyncing) return;
   resyncing = true;
+  resyncTimer = setTimeout(fetchState, 1000 + Math.random() * 1500);
+}
+async function fetchState() {
+  resyncTimer = null;
   let data = null;
   try {
     const r = await fetch(live.dataset.stateUrl, { credentials: 'same-origin', headers: { Accept: 'application/json' } });
     if (r.ok) data = await r.json();
   } catch { /* the next event or the reconnect tries again */ }
+  settle(data);
+}
+function settle(data) {
   const later = buffer;
   resyncing = false;
   buffer = [];
@@ -558,6 +567,11 @@ function onFrame(f) {
     setConn(S.connected);
     replace(f.data);
     live.dataset.connected = 'true';
+    if (resyncTimer) { // the state came by itself: nothing to ask for
+      clearTimeout(resyncTimer);
+      resyncTimer = null;
+      settle(null);
+    }
     return live.querySelectorAll('.minutes-form textarea').forEach((t) => dirty.has(t) && save(t));
   }
   if (resyncing) return buffer.push(f);
