@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, NoReturn
 
 from django.utils.translation import gettext as _
 
@@ -113,16 +113,25 @@ def can_volunteer(user: Any, session: Session) -> bool:
 # --- Gates that raise -----------------------------------------------------------------
 
 
+def refuse(user: Any, session: Session, reason: str) -> NoReturn:
+    """A gate's refusal: to someone who may not even see the session, that there is no
+    such session (whether a members-only session exists is not told, as its pages do);
+    to everyone else, the gate's own reason."""
+    if not can_view_session(user, session):
+        raise NotFound(_("There is no such session."))
+    raise Forbidden(reason)
+
+
 def require_participant(user: Any, session: Session) -> None:
     if not can_take_part(user, session):
-        raise Forbidden(_("You are watching only; you cannot ask to speak."))
+        refuse(user, session, _("You are watching only; you cannot ask to speak."))
 
 
 def require_facilitator(user: Any, session: Session) -> None:
     if not is_facilitator(user, session):
-        raise Forbidden(_("Only facilitators can do this."))
+        refuse(user, session, _("Only facilitators can do this."))
 
 
 def require_note_taker(user: Any, session: Session) -> None:
     if not can_take_notes(user, session):
-        raise Forbidden(_("Only the note-taker and facilitators can write the minutes."))
+        refuse(user, session, _("Only the note-taker and facilitators can write the minutes."))

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NoReturn
 
 from django.db.models import IntegerField, QuerySet
 from django.db.models.expressions import RawSQL
@@ -141,7 +141,10 @@ def require_eligible(user: Any, decision: Decision, standing: Standing | None = 
     else:
         eligible = standing.role == Role.MEMBER and standing.in_group
     if not eligible:
-        raise Forbidden(_("Only the members this decision belongs to can take part."))
+        reason = _("Only the members this decision belongs to can take part.")
+        if standing is not None and can_view_decision_as(user, decision, standing):
+            raise Forbidden(reason)  # known without asking the database again
+        refuse(user, decision, reason)
     if decision.session_id is None:
         return
     present = is_present(user, decision) if standing is None else standing.present
@@ -149,11 +152,19 @@ def require_eligible(user: Any, decision: Decision, standing: Standing | None = 
         raise Forbidden(_('Check in first: press "I\'m here".'))
 
 
+def refuse(user: Any, decision: Decision, reason: str) -> NoReturn:
+    """A gate's refusal: to someone who may not even see the decision, that there is no
+    such decision (as its page says); to everyone else, the gate's own reason."""
+    if not can_view_decision(user, decision):
+        raise NotFound(_("There is no such decision."))
+    raise Forbidden(reason)
+
+
 def require_run(user: Any, decision: Decision) -> None:
     if not can_run_decision(user, decision):
-        raise Forbidden(_("Only facilitators can do this."))
+        refuse(user, decision, _("Only facilitators can do this."))
 
 
 def require_record(user: Any, decision: Decision) -> None:
     if not can_record_decision(user, decision):
-        raise Forbidden(_("Only the facilitators and the note-taker can record a decision."))
+        refuse(user, decision, _("Only the facilitators and the note-taker can record a decision."))

@@ -835,17 +835,24 @@ def publish_open_tallies(session_id: int) -> None:
 def resolve_dissent(
     actor: Any, stance_id: int, resolution: str, note: str = "", new_text: str | None = None
 ) -> Stance:
+    if len(note) > MAX_REASON:
+        raise Invalid(
+            _("Some fields are not valid."),
+            {"note": _("At most %(limit)s characters.") % {"limit": MAX_REASON}},
+        )
     stance = Stance.objects.select_related("round__decision").filter(pk=stance_id).first()
     if stance is None:
         raise NotFound(_("There is no such stance."))
     decision = _lock_decision(stance.round.decision_id)
+    if not permissions.can_view_decision(actor, decision):
+        raise NotFound(_("There is no such stance."))  # nor is its decision's state told
     if decision.status not in (Decision.Status.BETWEEN, Decision.Status.OPEN):
         raise Conflict(_("This decision has been taken; objections can no longer change."))
     if stance.resolution != Stance.Resolution.OPEN:
         raise Conflict(_("This has been resolved already."))
     if resolution == Stance.Resolution.WITHDRAWN:
         if stance.member_id is None or stance.member_id != getattr(actor, "pk", None):
-            raise Forbidden(_("Only the person who raised it can withdraw it."))
+            permissions.refuse(actor, decision, _("Only the person who raised it can withdraw it."))
     elif resolution == Stance.Resolution.INTEGRATED:
         permissions.require_run(actor, decision)
         if new_text is not None:
@@ -866,7 +873,7 @@ def resolve_dissent(
         after={"resolution": resolution},
     )
     stance.resolution = resolution
-    stance.resolution_note = note[:MAX_REASON]
+    stance.resolution_note = note
     stance.resolved_at = timezone.now()
     stance.save(update_fields=["resolution", "resolution_note", "resolved_at"])
     return stance

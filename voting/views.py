@@ -269,7 +269,8 @@ def decision_record(request: HttpRequest, decision_id: int) -> HttpResponse:
 @login_required
 @require_POST
 def dissent_resolve(request: HttpRequest, stance_id: int) -> HttpResponse:
-    decision_id = int(request.POST.get("decision", "0") or 0)
+    given = request.POST.get("decision", "")
+    decision_id = int(given) if given.isdecimal() and len(given) <= 18 else 0
     try:
         services.resolve_dissent(
             request.user,

@@ -29,3 +29,9 @@ def unchanged(session: Session) -> Iterator[None]:
     before = seq_of(session)
     yield
     assert seq_of(session) == before
+
+
+def refusal(persona: str) -> str:
+    """What a gate answers: who may see the members-only session hears why; a stranger
+    hears that there is no such session."""
+    return "not_found" if persona in {"outsider", "anonymous"} else "forbidden"

@@ -6,7 +6,7 @@ import pytest
 
 from assembly import permissions
 from assembly.models import Visibility
-from realtime.errors import NotFound
+from realtime.errors import NotFound, ServiceError
 
 pytestmark = pytest.mark.django_db
 
@@ -51,6 +51,33 @@ def test_anyone_views_a_public_session_but_only_members_act(
 def test_a_hidden_session_is_not_found(request, live_session, persona) -> None:
     with pytest.raises(NotFound):
         permissions.get_session_for_user(request.getfixturevalue(persona), live_session.pk)
+
+
+GATES = {
+    "take part": permissions.require_participant,
+    "facilitate": permissions.require_facilitator,
+    "take notes": permissions.require_note_taker,
+}
+
+
+@pytest.mark.parametrize("persona", PERSONAS)
+@pytest.mark.parametrize("visibility", [Visibility.MEMBERS, Visibility.PUBLIC])
+def test_a_gate_tells_strangers_only_that_there_is_no_such_session(
+    request, live_session, persona, visibility
+) -> None:
+    """A refusal says why to those who may see the session; to anyone else it says what
+    its pages say, that there is no such session (403 would tell that it exists)."""
+    live_session.visibility = visibility
+    live_session.save(update_fields=["visibility"])
+    user = request.getfixturevalue(persona)
+    sees = permissions.can_view_session(user, live_session)
+    for column, gate in enumerate(GATES.values(), start=1):
+        if EXPECTED[persona][column]:
+            gate(user, live_session)  # passes
+            continue
+        with pytest.raises(ServiceError) as refusal:
+            gate(user, live_session)
+        assert refusal.value.code == ("forbidden" if sees else "not_found")
 
 
 def test_an_unknown_session_is_not_found(member) -> None:

@@ -8,7 +8,7 @@ import pytest
 
 from assembly import selectors, services
 from assembly.models import AgendaItem, Hand, QueueMove, SessionStatus, SpeakingTurn
-from tests.assembly.helpers import refused, seq_of, unchanged
+from tests.assembly.helpers import refusal, refused, seq_of, unchanged
 
 pytestmark = pytest.mark.django_db
 
@@ -91,9 +91,9 @@ def test_raising_again_after_lowering(live_session, member) -> None:
 @pytest.mark.parametrize("persona", ["observer", "outsider", "anonymous"])
 def test_only_members_raise_hands(request, live_session, persona) -> None:
     user = request.getfixturevalue(persona)
-    with unchanged(live_session), refused("forbidden"):
+    with unchanged(live_session), refused(refusal(persona)):
         services.raise_hand(user, live_session.pk, "speak")
-    with unchanged(live_session), refused("forbidden"):
+    with unchanged(live_session), refused(refusal(persona)):
         services.lower_hand(user, live_session.pk)
     assert not Hand.objects.exists()
 
@@ -214,7 +214,7 @@ def test_a_facilitator_who_is_no_longer_a_member_cannot_facilitate(
     live_session, facilitator, member
 ) -> None:
     facilitator.memberships.all().delete()
-    with refused("forbidden"):
+    with refused("not_found"):  # no longer in the assembly: its sessions are not shown
         services.next_speaker(facilitator, live_session.pk)
 
 

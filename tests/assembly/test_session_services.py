@@ -18,7 +18,7 @@ from assembly.models import (
     SpeakingTurn,
     Task,
 )
-from tests.assembly.helpers import refused, seq_of, unchanged
+from tests.assembly.helpers import refusal, refused, seq_of, unchanged
 
 pytestmark = pytest.mark.django_db
 
@@ -83,7 +83,7 @@ def test_only_facilitators_change_the_session_state(request, session, service, p
         session.save()
     status = session.status
     user = request.getfixturevalue(persona)
-    with unchanged(session), refused("forbidden"):
+    with unchanged(session), refused(refusal(persona)):
         service(user, session.pk)
     assert status_of(session) == status
 
@@ -283,7 +283,7 @@ def test_facilitator_saves_minutes(live_session, facilitator) -> None:
 def test_others_cannot_write_minutes(request, live_session, persona) -> None:
     user = request.getfixturevalue(persona)
     item = items(live_session)[0]
-    with unchanged(live_session), refused("forbidden"):
+    with unchanged(live_session), refused(refusal(persona)):
         services.save_minutes(user, live_session.pk, item.pk, "izinsiz")
     item.refresh_from_db()
     assert item.minutes == ""
@@ -378,7 +378,7 @@ def test_check_in_before_the_session_starts(session, member) -> None:
 
 @pytest.mark.parametrize("persona", ["observer", "outsider", "anonymous"])
 def test_only_members_check_in(request, live_session, persona) -> None:
-    with refused("forbidden"):
+    with refused(refusal(persona)):
         services.check_in(request.getfixturevalue(persona), live_session.pk)
     assert not Attendance.objects.exists()
 

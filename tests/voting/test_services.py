@@ -718,6 +718,38 @@ def test_only_its_author_withdraws_an_objection(objected, facilitator, member, m
     assert objected.resolution == "withdrawn"
 
 
+def test_an_over_long_note_is_refused_and_changes_nothing(objected, member) -> None:
+    with refused("invalid") as caught:
+        services.resolve_dissent(member, objected.pk, "withdrawn", note="ç" * 2001)
+    assert "note" in caught.value.fields
+    objected.refresh_from_db()
+    assert (objected.resolution, objected.resolution_note) == ("open", "")
+    services.resolve_dissent(member, objected.pk, "withdrawn", note="ç" * 2000)
+    objected.refresh_from_db()
+    assert objected.resolution_note == "ç" * 2000  # the limit itself is kept whole
+
+
+@pytest.mark.parametrize(
+    ("persona", "code"),
+    [("member2", "forbidden"), ("observer", "forbidden"), ("outsider", "not_found")],
+)
+def test_strangers_are_told_only_that_there_is_no_such_thing(
+    objected, personas, persona, code
+) -> None:
+    """Who may see the decision hears why they may not act; anyone else hears what the
+    decision's page says, that there is none (a 403 would tell it exists)."""
+    user = personas[persona]
+    decision = objected.round.decision
+    with refused(code):
+        services.open_round(user, decision.pk)
+    with refused(code):
+        services.record_decision(user, decision.pk, statement="Karar.")
+    with refused(code):
+        services.resolve_dissent(user, objected.pk, "withdrawn")
+    objected.refresh_from_db()
+    assert objected.resolution == "open"
+
+
 def test_unknown_resolutions_and_stances(objected, facilitator) -> None:
     with refused("invalid"):
         services.resolve_dissent(facilitator, objected.pk, "ignored")
