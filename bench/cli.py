@@ -270,7 +270,8 @@ def run_all(rest: list[str]) -> int:
     for scenario in ALL:
         one, out = run([scenario, *rest])
         code = max(code, one)
-        verdict.append((scenario, out["rows"] if out else [], str(out["path"]) if out else None))
+        path = os.path.relpath(out["path"], ROOT) if out else None
+        verdict.append((scenario, out["rows"] if out else [], path))
         print(flush=True)
     print("# Verdict: S1-S5")
     print()
