@@ -1228,3 +1228,16 @@ def test_a_new_member_joining_counts_as_eligible(async_round, assembly, member) 
     tally = selectors.live_tally(async_round)
     assert tally is not None
     assert (tally["responded"], tally["eligible"]) == (1, 2)
+
+
+@pytest.mark.parametrize("given", ["abc", "", "9" * 40, "-3"])
+def test_the_resolve_form_takes_any_decision_field_without_an_error(
+    client, objected, member, given
+) -> None:
+    client.force_login(member)
+    response = client.post(
+        f"/stances/{objected.pk}/resolve/", {"decision": given, "resolution": "withdrawn"}
+    )
+    assert response.status_code == 302  # back to a decision page, never a server error
+    objected.refresh_from_db()
+    assert objected.resolution == "withdrawn"  # the stance's own decision is what counts
