@@ -93,7 +93,8 @@ Opener = Callable[..., Awaitable[tuple[bool, Socket]]]
 
 @pytest_asyncio.fixture
 async def sockets() -> AsyncIterator[Opener]:
-    """``await open_socket(session, user, origin=..., path=...) -> (accepted, Socket)``.
+    """``await open_socket(session, user, origin=..., path=..., cookie=...) -> (accepted,
+    Socket)``; ``cookie``: a login made beforehand (``login_cookie``), instead of a new one.
 
     An accepted socket has already received its first frame, kept in ``socket.state``.
     Every socket is disconnected at the end of the test.
@@ -106,10 +107,12 @@ async def sockets() -> AsyncIterator[Opener]:
         *,
         origin: bytes | None = ORIGIN,
         path: str | None = None,
+        cookie: str | None = None,
     ) -> tuple[bool, Socket]:
         headers = []
-        if user is not None and user.is_authenticated:
+        if cookie is None and user is not None and user.is_authenticated:
             cookie = await sync_to_async(login_cookie)(user)
+        if cookie is not None:
             headers.append((b"cookie", f"sessionid={cookie}".encode()))
         if origin is not None:
             headers.append((b"origin", origin))

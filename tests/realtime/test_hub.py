@@ -14,6 +14,7 @@ from assembly import selectors, services
 from assembly.models import Membership, Role
 from realtime import hub, protocol, publish
 from tests.conftest import make_user
+from tests.realtime.conftest import login_cookie
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.asyncio]
 
@@ -46,7 +47,15 @@ async def test_joins_share_one_snapshot_build(
     sockets, live_session, assembly, member, builds
 ) -> None:
     people = await members(assembly, 6)
-    opened = await asyncio.gather(*(sockets(live_session, p) for p in [member, *people]))
+    # Logged in first: on SQLite a login written while another join reads the sessions
+    # table would find it locked (shared-cache memory database of the tests).
+    cookies = [await sync_to_async(login_cookie)(p) for p in [member, *people]]
+    opened = await asyncio.gather(
+        *(
+            sockets(live_session, p, cookie=c)
+            for p, c in zip([member, *people], cookies, strict=True)
+        )
+    )
     assert all(accepted for accepted, _ in opened)
     assert builds == [live_session.pk]
     # Each socket still gets its own ``you``.
