@@ -145,27 +145,28 @@ def presence_changed(session_id: int) -> dict[str, Any]:
     return {"present": present, "arrived": names_of(present[-ARRIVALS_NAMED:])}
 
 
-def names_of(ids: Iterable[int]) -> dict[str, str]:
-    """Public names by id (as text, the way JSON keys are), in one query."""
-    wanted = set(ids)
-    if not wanted:
-        return {}
-    rows = User.objects.filter(pk__in=wanted).values_list(*User.NAME_FIELDS)
+def _names(people: models.QuerySet[User]) -> dict[str, str]:
+    """Public names by id (as text, the way JSON keys are), in one query, no models."""
     name_from = User.name_from
-    return {str(row[0]): name_from(*row) for row in rows}
+    return {str(row[0]): name_from(*row) for row in people.values_list(*User.NAME_FIELDS)}
+
+
+def names_of(ids: Iterable[int]) -> dict[str, str]:
+    wanted = set(ids)
+    return _names(User.objects.filter(pk__in=wanted)) if wanted else {}
 
 
 def people_names(session_id: int) -> dict[str, str]:
     """The names a live screen of the session may show: everyone checked in, holding a
     task, or who raised a hand or spoke in it."""
-    rows = User.objects.filter(
-        Q(pk__in=Attendance.objects.filter(session_id=session_id).values("member_id"))
-        | Q(pk__in=SessionTask.objects.filter(session_id=session_id).values("user_id"))
-        | Q(pk__in=Hand.objects.filter(session_id=session_id).values("member_id"))
-        | Q(pk__in=SpeakingTurn.objects.filter(session_id=session_id).values("member_id"))
-    ).values_list(*User.NAME_FIELDS)
-    name_from = User.name_from
-    return {str(row[0]): name_from(*row) for row in rows}
+    return _names(
+        User.objects.filter(
+            Q(pk__in=Attendance.objects.filter(session_id=session_id).values("member_id"))
+            | Q(pk__in=SessionTask.objects.filter(session_id=session_id).values("user_id"))
+            | Q(pk__in=Hand.objects.filter(session_id=session_id).values("member_id"))
+            | Q(pk__in=SpeakingTurn.objects.filter(session_id=session_id).values("member_id"))
+        )
+    )
 
 
 def tasks(session_id: int) -> dict[str, list[int]]:
@@ -220,18 +221,6 @@ READER_FIELDS = tuple(
 _READER_BOOLEANS = {
     name for name in READER_FIELDS if isinstance(User._meta.get_field(name), models.BooleanField)
 }
-
-
-def reader(session_id: int, user_id: int | None) -> tuple[str, str | None, User | None] | None:
-    """For a socket joining a session: the session's visibility, the reader's role in its
-    assembly (None: not a member) and the reader's account (None: no such account). None
-    when there is no such session. One reader of :func:`readers`."""
-    found = readers(session_id, [] if user_id is None else [user_id])
-    if found is None:
-        return None
-    visibility, accounts = found
-    role, user = accounts.get(user_id, (None, None)) if user_id is not None else (None, None)
-    return visibility, role, user
 
 
 def readers(
@@ -403,8 +392,3 @@ def facilitator_suggestions(assembly: Assembly, count: int = 5) -> list[domain.C
     )
     candidates = [domain.Candidate(u.pk, u.public_name, u.last, u.times) for u in rows]
     return domain.suggest_facilitators(candidates, count)
-
-
-def session_people(session: Session) -> dict[int, str]:
-    ids = set(tasks(session.pk)["facilitators"]) | set(tasks(session.pk)["note_takers"])
-    return {u.pk: u.public_name for u in User.objects.filter(pk__in=ids)}

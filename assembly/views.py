@@ -372,7 +372,6 @@ def session_live(request: HttpRequest, session_id: int) -> HttpResponse:
     if session.status != SessionStatus.CLOSED and permissions.can_take_part(request.user, session):
         services.check_in(request.user, session.pk)
     state = selectors.session_state(session, request.user)
-    people = selectors.session_people(session)
     return render(
         request,
         "assembly/session_live.html",
@@ -380,7 +379,6 @@ def session_live(request: HttpRequest, session_id: int) -> HttpResponse:
             "session": session,
             "state": state,
             "hand_kinds": HandKind.choices,
-            "people": people,
             "my_hand": next(
                 (e for e in state["queue"]["queue"] if e["member"] == state["you"]["member"]),
                 None,

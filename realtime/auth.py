@@ -64,11 +64,6 @@ def fast_path() -> bool:
     )
 
 
-def claims(session_key: str | None) -> Claims | None:
-    """The logged-in claims of an unexpired session, or None."""
-    return claims_many([session_key]).get(session_key or "")
-
-
 def claims_many(session_keys: Iterable[str | None]) -> dict[str, Claims]:
     """The logged-in claims of those of ``session_keys`` that name an unexpired session,
     in one statement (sockets that join together are looked up together)."""

@@ -49,24 +49,21 @@ def _admit_together(sockets: list[SessionConsumer]) -> list[Any]:
     any other configuration takes Django's own path, one socket at a time."""
     cookie = settings.SESSION_COOKIE_NAME
     fast = auth.fast_path()
-    quick = [fast and "user" not in s.scope for s in sockets]
-    keys = [
-        s.scope.get("cookies", {}).get(cookie) if q else None
-        for s, q in zip(sockets, quick, strict=True)
-    ]
-    claimed = auth.claims_many(keys)
+    # The sockets that may take the short way, with their session keys.
+    keys = {
+        s: s.scope.get("cookies", {}).get(cookie) for s in sockets if fast and "user" not in s.scope
+    }
+    claimed = auth.claims_many(keys.values())
+    claims = {s: claimed.get(key or "") for s, key in keys.items()}
     wanted: dict[int, set[int]] = {}
-    for s, q, key in zip(sockets, quick, keys, strict=True):
-        if q:
-            ids = wanted.setdefault(s.session_id, set())
-            if key in claimed:
-                ids.add(claimed[key].user_id)
+    for s, c in claims.items():
+        wanted.setdefault(s.session_id, set()).update([c.user_id] if c else [])
     found = {session_id: selectors.readers(session_id, ids) for session_id, ids in wanted.items()}
     outcomes: list[Any] = []
-    for s, q, key in zip(sockets, quick, keys, strict=True):
+    for s in sockets:
         try:
-            if q:
-                outcomes.append(s._admit(found[s.session_id], claimed.get(key or "")))
+            if s in claims:
+                outcomes.append(s._admit(found[s.session_id], claims[s]))
             else:
                 outcomes.append(s._access())
         except dbpool.TRANSIENT:
@@ -180,7 +177,9 @@ class SessionConsumer(AsyncWebsocketConsumer):
         await self._send_state(snap)
 
     def _admit(
-        self, found: tuple[str, dict[int, tuple[str | None, Any]]] | None, claims: Any
+        self,
+        found: tuple[str, dict[int, tuple[str | None, Any]]] | None,
+        claims: auth.Claims | None,
     ) -> tuple[bool, str | None]:
         """Whether this socket may see its session, and its role in the session's assembly
         (None: not a member), from what :func:`_admit_together` read for it."""

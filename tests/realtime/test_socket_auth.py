@@ -84,20 +84,21 @@ async def test_a_bad_cookie_is_nobody(live_session, cookie) -> None:
 
 def test_claims_of_a_login(live_session, member) -> None:
     key = login_cookie(member)
-    claims = auth.claims(key)
+    claims = auth.claims_many([key]).get(key)
     assert claims is not None and claims.user_id == member.pk
-    row = selectors.reader(live_session.pk, claims.user_id)
-    assert row is not None
-    visibility, role, user = row
+    found = selectors.readers(live_session.pk, [claims.user_id])
+    assert found is not None
+    visibility, accounts = found
+    role, user = accounts[claims.user_id]
     assert (visibility, role, user.pk if user else None) == ("members", "member", member.pk)
     assert auth.verify(user, claims)
     assert user is not None and user.public_name == member.public_name
 
 
 def test_the_reader_of_a_missing_session_or_person(live_session, member) -> None:
-    assert selectors.reader(live_session.pk + 1000, member.pk) is None
-    assert selectors.reader(live_session.pk, None) == ("members", None, None)
-    assert selectors.reader(live_session.pk, member.pk + 1000) == ("members", None, None)
+    assert selectors.readers(live_session.pk + 1000, [member.pk]) is None
+    assert selectors.readers(live_session.pk, []) == ("members", {})
+    assert selectors.readers(live_session.pk, [member.pk + 1000]) == ("members", {})
 
 
 def test_the_configured_backends_take_the_fast_path(settings) -> None:
