@@ -141,10 +141,9 @@ def require_eligible(user: Any, decision: Decision, standing: Standing | None = 
     else:
         eligible = standing.role == Role.MEMBER and standing.in_group
     if not eligible:
-        reason = _("Only the members this decision belongs to can take part.")
-        if standing is not None and can_view_decision_as(user, decision, standing):
-            raise Forbidden(reason)  # known without asking the database again
-        refuse(user, decision, reason)
+        refuse(
+            user, decision, _("Only the members this decision belongs to can take part."), standing
+        )
     if decision.session_id is None:
         return
     present = is_present(user, decision) if standing is None else standing.present
@@ -152,10 +151,18 @@ def require_eligible(user: Any, decision: Decision, standing: Standing | None = 
         raise Forbidden(_('Check in first: press "I\'m here".'))
 
 
-def refuse(user: Any, decision: Decision, reason: str) -> NoReturn:
+def refuse(
+    user: Any, decision: Decision, reason: str, standing: Standing | None = None
+) -> NoReturn:
     """A gate's refusal: to someone who may not even see the decision, that there is no
-    such decision (as its page says); to everyone else, the gate's own reason."""
-    if not can_view_decision(user, decision):
+    such decision (as its page says); to everyone else, the gate's own reason. With the
+    caster's ``standing`` a member is known to see it without asking the database."""
+    visible = (
+        can_view_decision(user, decision)
+        if standing is None
+        else can_view_decision_as(user, decision, standing)
+    )
+    if not visible:
         raise NotFound(_("There is no such decision."))
     raise Forbidden(reason)
 

@@ -852,7 +852,8 @@ def resolve_dissent(
         raise Conflict(_("This has been resolved already."))
     if resolution == Stance.Resolution.WITHDRAWN:
         if stance.member_id is None or stance.member_id != getattr(actor, "pk", None):
-            permissions.refuse(actor, decision, _("Only the person who raised it can withdraw it."))
+            # The decision is visible to the actor (checked above): say why.
+            raise Forbidden(_("Only the person who raised it can withdraw it."))
     elif resolution == Stance.Resolution.INTEGRATED:
         permissions.require_run(actor, decision)
         if new_text is not None:
