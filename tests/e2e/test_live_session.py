@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Any
 
 from playwright.sync_api import expect
@@ -94,6 +95,24 @@ def absent(site: Any, *members: dict[str, Any]) -> None:
     )
 
 
+def between(page: Any, down: Callable[[str], str | None]) -> None:
+    """Pass the page's live socket through ``down``: each text frame from the server is
+    given to the page as ``down`` returns it, or not at all (None)."""
+
+    def route(ws: Any) -> None:
+        server = ws.connect_to_server()
+
+        def relay(message: str | bytes) -> None:
+            kept = down(message) if isinstance(message, str) else message
+            if kept is not None:
+                ws.send(kept)
+
+        server.on_message(relay)
+        ws.on_message(server.send)
+
+    page.context.route_web_socket("**/ws/sessions/**", route)
+
+
 def present_entry(page: Any, member: dict[str, Any]) -> Any:
     return page.locator(f"#present-list li[data-key='p{member['id']}']")
 
@@ -123,21 +142,15 @@ def test_a_name_no_frame_carried_is_asked_for(site: Any, person: Any) -> None:
     absent(site, newcomer)
     facilitator = person(fx["facilitator"]["sessionid"])
 
-    def strip_names(ws: Any) -> None:
+    def strip_names(message: str) -> str | None:
         # As if the newcomer were not among the latest arrivals named by the frame.
-        server = ws.connect_to_server()
+        if '"presence.changed"' not in message:
+            return message
+        frame = json.loads(message)
+        frame["data"]["arrived"] = {}
+        return json.dumps(frame)
 
-        def down(message: str | bytes) -> None:
-            if isinstance(message, str) and '"presence.changed"' in message:
-                frame = json.loads(message)
-                frame["data"]["arrived"] = {}
-                message = json.dumps(frame)
-            ws.send(message)
-
-        server.on_message(down)
-        ws.on_message(server.send)
-
-    facilitator.context.route_web_socket("**/ws/sessions/**", strip_names)
+    between(facilitator, strip_names)
     facilitator.goto(f"/sessions/{session}/")
     wait_connected(facilitator)
 
@@ -158,20 +171,14 @@ def test_a_lost_frame_is_made_good_from_the_state(site: Any, person: Any) -> Non
     dropped: list[str] = []
     facilitator = person(fx["facilitator"]["sessionid"])
 
-    def drop_one(ws: Any) -> None:
+    def drop_one(message: str) -> str | None:
         # The first queue change never reaches the facilitator's screen.
-        server = ws.connect_to_server()
+        if not dropped and '"queue.changed"' in message:
+            dropped.append(message)
+            return None
+        return message
 
-        def down(message: str | bytes) -> None:
-            if not dropped and isinstance(message, str) and '"queue.changed"' in message:
-                dropped.append(message)
-                return
-            ws.send(message)
-
-        server.on_message(down)
-        ws.on_message(server.send)
-
-    facilitator.context.route_web_socket("**/ws/sessions/**", drop_one)
+    between(facilitator, drop_one)
     facilitator.goto(f"/sessions/{session}/")
     wait_connected(facilitator)
     alice = open_live(person, fx["members"][1]["sessionid"], session)
