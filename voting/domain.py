@@ -78,9 +78,15 @@ class PolicyError(ValueError):
         self.fields = fields
 
 
+#: What a quorum is counted against: those present (checked in) or all who may take part.
+QUORUM_BASES = ("present", "eligible")
+
+
 @dataclass(frozen=True)
 class Policy:
     quorum: Fraction | None = None
+    #: ``present`` or ``eligible``; None: present in a live round, eligible otherwise.
+    quorum_of: str | None = None
     secret: bool = False
     reveal: str = "live"
     fallback_after_rounds: int | None = None
@@ -95,6 +101,7 @@ class Policy:
 
         return {
             "quorum": frac(self.quorum),
+            "quorum_of": self.quorum_of,
             "secret": self.secret,
             "reveal": self.reveal,
             "fallback_after_rounds": self.fallback_after_rounds,
@@ -150,6 +157,11 @@ def parse_policy(raw: Mapping[str, Any] | None) -> Policy:
             errors["reveal"] = 'must be "live" or "after_close"'
     elif values.get("secret"):
         values["reveal"] = "after_close"
+    if raw.get("quorum_of") is not None:
+        if raw["quorum_of"] in QUORUM_BASES:
+            values["quorum_of"] = raw["quorum_of"]
+        else:
+            errors["quorum_of"] = 'must be "present" or "eligible"'
     for key, low in (("fallback_after_rounds", 1), ("max_blocks", 0)):
         if raw.get(key) is not None:
             value = raw[key]
@@ -299,12 +311,18 @@ class Result:
         }
 
 
+def quorum_base(policy: Policy, live: bool) -> str:
+    """What the quorum is counted against: the policy's choice, or by default those present
+    in a live round and all eligible in an asynchronous one."""
+    return policy.quorum_of or ("present" if live else "eligible")
+
+
 def quorum_met(policy: Policy, responded: int, eligible: int, present: int, live: bool) -> bool:
     if responded == 0:
         return False
     if policy.quorum is None:
         return True
-    base = present if live else eligible
+    base = present if quorum_base(policy, live) == "present" else eligible
     if base == 0:
         return False
     return Fraction(responded, base) >= policy.quorum
@@ -324,8 +342,9 @@ def decide(
 ) -> Result:
     """The outcome of one closed round.
 
-    ``eligible`` and ``present`` are head counts; quorum is counted against
-    ``present`` in a live round and ``eligible`` in an asynchronous one.
+    ``eligible`` and ``present`` are head counts; quorum is counted against the policy's
+    ``quorum_of``, by default ``present`` in a live round and ``eligible`` in an
+    asynchronous one (:func:`quorum_base`).
     ``fallback`` asks for the fallback rule, which applies only after
     ``policy.fallback_after_rounds`` rounds without agreement.
     """

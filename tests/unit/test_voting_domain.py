@@ -22,6 +22,7 @@ from voting.domain import (
     decide,
     pairwise_matrix,
     parse_policy,
+    quorum_base,
     schulze,
 )
 
@@ -76,19 +77,35 @@ def test_truth_table(method, policy, counts, expected):
 
 
 @pytest.mark.parametrize(
-    ("quorum", "present", "eligible", "live", "expected"),
+    ("quorum", "base", "present", "eligible", "live", "expected"),
     [
-        ("1/2", 10, 40, True, Outcome.ADOPTED),  # 5 of 10 present
-        ("1/2", 12, 40, True, Outcome.NO_QUORUM),  # 5 of 12 present
-        ("1/2", 10, 40, False, Outcome.NO_QUORUM),  # asynchronous: 5 of 40 eligible
-        ("1/8", 10, 40, False, Outcome.ADOPTED),  # 5 of 40 = 1/8
-        (None, 10, 40, True, Outcome.ADOPTED),
+        ("1/2", None, 10, 40, True, Outcome.ADOPTED),  # 5 of 10 present
+        ("1/2", None, 12, 40, True, Outcome.NO_QUORUM),  # 5 of 12 present
+        ("1/2", None, 10, 40, False, Outcome.NO_QUORUM),  # asynchronous: 5 of 40 eligible
+        ("1/8", None, 10, 40, False, Outcome.ADOPTED),  # 5 of 40 = 1/8
+        (None, None, 10, 40, True, Outcome.ADOPTED),
+        # Chosen per decision: a live round may count all who may take part.
+        ("1/2", "eligible", 10, 40, True, Outcome.NO_QUORUM),  # 5 of 40 eligible
+        ("1/8", "eligible", 10, 40, True, Outcome.ADOPTED),
+        ("1/2", "present", 10, 40, True, Outcome.ADOPTED),
+        ("1/2", "present", 10, 40, False, Outcome.ADOPTED),  # 5 of 10 present
+        ("1/2", "present", 0, 40, False, Outcome.NO_QUORUM),  # nobody present
     ],
 )
-def test_quorum(quorum, present, eligible, live, expected):
-    policy = parse_policy({"quorum": quorum} if quorum else {})
+def test_quorum(quorum, base, present, eligible, live, expected):
+    raw = {"quorum": quorum, "quorum_of": base} if quorum else {}
+    policy = parse_policy(raw)
     result = decide("consent", policy, stances(consent=5), eligible, present, live=live)
     assert result.outcome == expected
+
+
+def test_quorum_base_defaults_by_mode_and_is_kept_in_json():
+    assert quorum_base(Policy(), live=True) == "present"
+    assert quorum_base(Policy(), live=False) == "eligible"
+    assert quorum_base(parse_policy({"quorum_of": "eligible"}), live=True) == "eligible"
+    assert parse_policy({"quorum_of": "present"}).as_json()["quorum_of"] == "present"
+    assert Policy().as_json()["quorum_of"] is None
+    assert parse_policy(Policy().as_json()) == Policy()
 
 
 def test_nobody_responded_is_no_quorum():
@@ -142,6 +159,8 @@ def test_policy_defaults_and_secret_reveal():
         ({"quorum": "abc"}, "quorum"),
         ({"secret": "yes"}, "secret"),
         ({"reveal": "never"}, "reveal"),
+        ({"quorum_of": "everyone"}, "quorum_of"),
+        ({"quorum_of": 1}, "quorum_of"),
         ({"max_blocks": -1}, "max_blocks"),
         ({"fallback_after_rounds": 2}, "fallback_share"),
         ({"colour": "red"}, "colour"),
