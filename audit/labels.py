@@ -18,6 +18,7 @@ AREAS: dict[str, Promise] = {
     "proposal": _("Proposals"),
     "discussion": _("Discussion"),
     "decision": _("Decisions"),
+    "followup": _("Follow-up"),
 }
 
 ACTIONS: dict[str, Promise] = {
@@ -71,6 +72,10 @@ ACTIONS: dict[str, Promise] = {
     "decision.round_closed": _("closed a round"),
     "decision.dissent_resolved": _("resolved an objection"),
     "decision.recorded": _("recorded a decision in the register"),
+    "followup.added": _("added a commitment to a decision"),
+    "followup.carried": _("took on a commitment"),
+    "followup.stepped_back": _("stepped back from a commitment"),
+    "followup.updated": _("wrote an update on a commitment"),
 }
 
 OBJECTS: dict[str, Promise] = {
@@ -95,6 +100,7 @@ OBJECTS: dict[str, Promise] = {
     "round": _("round"),
     "stance": _("stance"),
     "record": _("register entry"),
+    "commitment": _("commitment"),
 }
 
 FIELDS: dict[str, Promise] = {
@@ -126,6 +132,11 @@ FIELDS: dict[str, Promise] = {
     "proposal": _("proposal"),
     "method": _("method"),
     "pseudonymised": _("name replaced"),
+    "due": _("due date"),
+    "note": _("note"),
+    "session": _("session"),
+    "policy": _("policy"),
+    "integrates": _("integrates an objection"),
 }
 
 

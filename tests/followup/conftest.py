@@ -1,0 +1,1 @@
+from tests.realtime.conftest import db_seq, personas, sockets  # noqa: F401  (fixtures)
