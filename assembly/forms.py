@@ -114,9 +114,30 @@ class AgendaItemForm(forms.Form):
     proposal = forms.TypedChoiceField(
         label=_("Proposal"), required=False, coerce=int, empty_value=None, choices=()
     )
+    commitment = forms.TypedChoiceField(
+        label=_("Follow-up to review"), required=False, coerce=int, empty_value=None, choices=()
+    )
+    record = forms.TypedChoiceField(
+        label=_("Decision to review"), required=False, coerce=int, empty_value=None, choices=()
+    )
 
-    def __init__(self, *args: Any, proposals: list[tuple[int, str, bool]] = (), **kwargs: Any):  # type: ignore[assignment]
+    def __init__(
+        self,
+        *args: Any,
+        proposals: list[tuple[int, str, bool]] = (),  # type: ignore[assignment]
+        reviews: dict[str, list[Any]] | None = None,
+        **kwargs: Any,
+    ):
         super().__init__(*args, **kwargs)
+        reviews = reviews or {"followups": [], "records": []}
+        self.fields["commitment"].choices = [  # type: ignore[attr-defined]
+            ("", "—"),
+            *(
+                (pk, f"{title} ({_('overdue')})" if overdue else title)
+                for pk, title, overdue in reviews["followups"]
+            ),
+        ]
+        self.fields["record"].choices = [("", "—"), *reviews["records"]]  # type: ignore[attr-defined]
         self.fields["proposal"].choices = [  # type: ignore[attr-defined]
             ("", "—"),
             *(

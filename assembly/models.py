@@ -292,6 +292,22 @@ class AgendaItem(models.Model):
         blank=True,
         related_name="agenda_items",
     )
+    commitment = models.ForeignKey(
+        "followup.Commitment",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="agenda_items",
+        help_text=_("A follow-up the assembly reviews under this item."),
+    )
+    record = models.ForeignKey(
+        "voting.Record",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="agenda_items",
+        help_text=_("A decision whose review date has come, reviewed under this item."),
+    )
     minutes = models.TextField(_("minutes"), blank=True, max_length=100_000)
     minutes_updated_at = models.DateTimeField(null=True, blank=True)
     minutes_updated_by = models.ForeignKey(

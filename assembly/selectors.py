@@ -48,6 +48,8 @@ def agenda_rows(session_id: int) -> list[dict[str, Any]]:
             "proposal": (
                 {"id": item.proposal.pk, "title": item.proposal.title} if item.proposal else None
             ),
+            "commitment": item.commitment_id,
+            "record": item.record_id,
         }
         for item in items
     ]
@@ -197,6 +199,29 @@ def agenda_proposals(session: Session) -> list[tuple[int, str, bool]]:
         ((p.pk, p.title, p.ready_at is not None) for p in rows),
         key=lambda row: (not row[2], row[1].casefold()),
     )
+
+
+def agenda_reviews(session: Session) -> dict[str, list[Any]]:
+    """What the assembly should look at again, offered when the agenda is planned: open
+    commitments, overdue ones first (``[id, title, overdue]``), and adopted decisions whose
+    review date has come (``[id, "2026/3 title"]``)."""
+    from followup import selectors as followup_selectors
+    from followup.domain import is_overdue
+    from followup.models import Commitment
+
+    today = timezone.localdate()
+    open_ones = Commitment.objects.filter(
+        assembly_id=session.assembly_id, status__in=followup_selectors.OPEN
+    )
+    followups = sorted(
+        ([c.pk, c.title, is_overdue(c.due, c.status, today)] for c in open_ones),
+        key=lambda row: (not row[2], str(row[1]).casefold()),
+    )
+    records = [
+        [r.pk, f"{r.ref} {r.title}"]
+        for r in followup_selectors.due_for_review(session.assembly_id, today)
+    ]
+    return {"followups": followups, "records": records}
 
 
 def agenda_proposal_ids(session: Session) -> set[int]:

@@ -266,7 +266,11 @@ def add_agenda_item(
     minutes_budget: int,
     description: str = "",
     proposal_id: int | None = None,
+    commitment_id: int | None = None,
+    record_id: int | None = None,
 ) -> AgendaItem:
+    """An agenda item, perhaps about a proposal, a commitment to look at again (follow-up)
+    or an adopted decision whose review date has come."""
     session = lock_session(session_id)
     permissions.require_facilitator(actor, session)
     _require_not_closed(session)
@@ -278,6 +282,17 @@ def add_agenda_item(
             _("Some fields are not valid."),
             {"proposal": _("Choose a proposal of this assembly that is open for discussion.")},
         )
+    reviews = selectors.agenda_reviews(session)
+    if commitment_id is not None and commitment_id not in {r[0] for r in reviews["followups"]}:
+        raise Invalid(
+            _("Some fields are not valid."),
+            {"commitment": _("Choose an open commitment of this assembly.")},
+        )
+    if record_id is not None and record_id not in {r[0] for r in reviews["records"]}:
+        raise Invalid(
+            _("Some fields are not valid."),
+            {"record": _("Choose a decision of this assembly that is due for review.")},
+        )
     last = AgendaItem.objects.filter(session=session).aggregate(m=Max("position"))["m"]
     item = AgendaItem.objects.create(
         session=session,
@@ -286,13 +301,21 @@ def add_agenda_item(
         minutes_budget=minutes_budget,
         position=(last or 0) + 1,
         proposal_id=proposal_id,
+        commitment_id=commitment_id,
+        record_id=record_id,
     )
     audit.record(
         actor,
         "agenda.item_added",
         item,
         assembly_id=session.assembly_id,
-        after={"title": item.title, "position": item.position, "proposal": proposal_id},
+        after={
+            "title": item.title,
+            "position": item.position,
+            "proposal": proposal_id,
+            "commitment": commitment_id,
+            "record": record_id,
+        },
     )
     emit_in_session(session, _agenda_changed(session))
     return item

@@ -24,6 +24,7 @@ from assembly.forms import AgendaItemForm, ProfileForm, SessionPlanForm, SignupF
 from assembly.middleware import CONTRAST_COOKIE, CONTRASTS, FONT_COOKIE, FONT_SIZES
 from assembly.models import AgendaStatus, HandKind, SessionStatus, Task, User
 from audit import permissions as audit_permissions
+from followup import presenters as followup_presenters
 from proposals.views import live_panel
 from realtime import protocol
 from realtime.errors import NotFound, ServiceError
@@ -77,6 +78,7 @@ def assembly_detail(request: HttpRequest, slug: str) -> HttpResponse:
             "past_sessions": [s for s in sessions if s.status == SessionStatus.CLOSED],
             "groups": assembly.working_groups.prefetch_related("members"),
             "decisions": selectors.decisions_in_progress(assembly, request.user),
+            "followup": followup_presenters.assembly_followups(assembly.pk, request.user),
             "memberships": selectors.members_of(assembly),
             "can_invite": permissions.can_invite(request.user, assembly),
             "can_plan": permissions.can_plan_session(request.user, assembly),
@@ -270,6 +272,10 @@ def live_strings() -> dict[str, Any]:
         ],
         "add_item": _("Add item"),
         "proposal": _("Proposal"),
+        "bring": _("Bring to a decision"),
+        "followup_review": _("Follow-up to review"),
+        "record_review": _("Decision to review"),
+        "overdue": _("overdue"),
         "ready": _("ready"),
         "title": _("Title"),
         "budget_label": _("Time budget (minutes)"),
@@ -387,6 +393,9 @@ def session_live(request: HttpRequest, session_id: int) -> HttpResponse:
             "agenda_proposals": selectors.agenda_proposals(session)
             if state["you"]["facilitator"]
             else [],
+            "agenda_reviews": selectors.agenda_reviews(session)
+            if state["you"]["facilitator"]
+            else {"followups": [], "records": []},
             "now": timezone.now(),
             "tasks": Task,
             **_live_context(session, state, request.user),
@@ -455,7 +464,11 @@ def _agenda_change(request: HttpRequest, session_id: int) -> str | None:
     try:
         if op == "add":
             session = permissions.get_session_for_user(request.user, session_id)
-            form = AgendaItemForm(request.POST, proposals=selectors.agenda_proposals(session))
+            form = AgendaItemForm(
+                request.POST,
+                proposals=selectors.agenda_proposals(session),
+                reviews=selectors.agenda_reviews(session),
+            )
             if not form.is_valid():
                 return " ".join(str(error) for errors in form.errors.values() for error in errors)
             services.add_agenda_item(
@@ -464,6 +477,8 @@ def _agenda_change(request: HttpRequest, session_id: int) -> str | None:
                 form.cleaned_data["title"],
                 form.cleaned_data["minutes_budget"],
                 proposal_id=form.cleaned_data["proposal"],
+                commitment_id=form.cleaned_data["commitment"],
+                record_id=form.cleaned_data["record"],
             )
         elif op in {"up", "down", "remove"}:
             item_id = int(request.POST.get("item", "0"))

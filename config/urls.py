@@ -4,6 +4,7 @@ from django.urls import URLPattern, URLResolver, include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from assembly.api import SessionPeopleView, SessionStateView
+from followup import api as followup_api
 from voting import api as voting_api
 
 api_v1: list[URLPattern | URLResolver] = [
@@ -29,6 +30,27 @@ api_v1: list[URLPattern | URLResolver] = [
         voting_api.RecordView.as_view(),
         name="api_decision_record",
     ),
+    path(
+        "decisions/<int:decision_id>/followups/",
+        followup_api.DecisionFollowupsView.as_view(),
+        name="api_decision_followups",
+    ),
+    path("followups/", followup_api.CommitmentListView.as_view(), name="api_followups"),
+    path(
+        "followups/<int:commitment_id>/",
+        followup_api.CommitmentView.as_view(),
+        name="api_followup",
+    ),
+    path(
+        "followups/<int:commitment_id>/updates/",
+        followup_api.UpdatesView.as_view(),
+        name="api_followup_updates",
+    ),
+    path(
+        "followups/<int:commitment_id>/carriers/",
+        followup_api.CarriersView.as_view(),
+        name="api_followup_carriers",
+    ),
     path("sessions/<int:session_id>/state/", SessionStateView.as_view(), name="api_session_state"),
     path(
         "sessions/<int:session_id>/people/", SessionPeopleView.as_view(), name="api_session_people"
@@ -47,6 +69,7 @@ urlpatterns = [
     path("", include("audit.urls")),
     path("", include("privacy.urls")),
     path("", include("voting.urls")),
+    path("", include("followup.urls")),
     path("", include("proposals.urls")),
     path("", include("assembly.urls")),
 ]

@@ -55,6 +55,22 @@ ARCHIVE_V1 = (
     "Söyleşiler herkese açık yayımlanmadan önce konuşana dinletilir."
 )
 
+GARDEN_TITLE = "Kent bostanlarında ortak kullanım kuralları"
+GARDEN_V1 = (
+    "Mahalle bostanları herkese açıktır; her parsel bir haneye ya da bir gruba bir yıllığına "
+    "verilir.\n\n"
+    "Ortak aletler bostan dolabında durur; kullanan temizleyip yerine koyar.\n\n"
+    "Bostanda ilaç ve yapay gübre kullanılmaz."
+)
+GARDEN_V2 = (
+    "Mahalle bostanları herkese açıktır; her parsel bir haneye ya da bir gruba bir yıllığına "
+    "verilir.\n\n"
+    "Ortak aletler bostan dolabında durur; kullanan temizleyip yerine koyar.\n\n"
+    "Sulama sabah 9'dan önce ya da akşam 6'dan sonra yapılır. Su kesintisi olan günlerde "
+    "önce yaşlı hemşerilerin parselleri sulanır.\n\n"
+    "Bostanda ilaç ve yapay gübre kullanılmaz."
+)
+
 
 def seed_proposals(
     users: dict[str, User], assembly: Assembly, groups: dict[str, Any]

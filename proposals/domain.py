@@ -9,6 +9,8 @@ States and what moves them (``TRANSITIONS``)::
       │                           │  └──────withdraw────┐        │  └─not_adopt─▶ not_adopted
       └──────withdraw─────────────┼─────────────────────┴──▶ withdrawn ◀──withdraw┘
                                   └────────return_to_discussion───┘
+                                  ▲
+    not_adopted ──return_to_discussion──┘
 
 - ``open_discussion`` and ``withdraw`` are the co-authors' acts.
 - ``put_to_decision`` happens when the first round of a decision on the proposal opens
@@ -19,7 +21,8 @@ States and what moves them (``TRANSITIONS``)::
 - ``return_to_discussion`` (decision → discussion) is also the co-authors' act once a round
   has ended without adoption and the group wants to keep working on the text before the
   next round. It is refused while a round is open (that rule needs the database, so it
-  lives in the services).
+  lives in the services). A proposal the register recorded as not adopted may be taken
+  back to discussion the same way, to be reworked in new versions and brought again.
 """
 
 from __future__ import annotations
@@ -79,9 +82,11 @@ TRANSITIONS: dict[tuple[State, Action], State] = {
     (State.DECISION, Action.NOT_ADOPT): State.NOT_ADOPTED,
     (State.DECISION, Action.RETURN_TO_DISCUSSION): State.DISCUSSION,
     (State.DECISION, Action.WITHDRAW): State.WITHDRAWN,
+    (State.NOT_ADOPTED, Action.RETURN_TO_DISCUSSION): State.DISCUSSION,
 }
 
-#: States in which nothing about the text changes any more.
+#: States in which the text and the discussion are closed. Only a proposal that was not
+#: adopted can be taken back to discussion (``return_to_discussion``) to be reworked.
 FINAL: frozenset[State] = frozenset({State.ADOPTED, State.NOT_ADOPTED, State.WITHDRAWN})
 #: States in which members (not only co-authors) read, comment and amend.
 OPEN_TO_MEMBERS: frozenset[State] = frozenset({State.DISCUSSION, State.DECISION})

@@ -81,6 +81,14 @@ class Proposal(models.Model):
         blank=True,
         help_text=_("When enough members co-signed it."),
     )
+    adopted_version = models.ForeignKey(
+        "Version",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text=_("The version the assembly adopted."),
+    )
 
     objects = ProposalManager()
 

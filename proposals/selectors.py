@@ -61,6 +61,40 @@ def version(proposal: Proposal, number: int) -> Version:
     return found
 
 
+def rounds_asking(version: Version, user: Any) -> list[dict[str, Any]]:
+    """The rounds of decisions that asked about this version, that ``user`` may see."""
+    from voting.permissions import can_view_decision
+
+    rounds = version.rounds.select_related("decision__assembly", "decision__session")
+    return [
+        {
+            "decision": round_.decision.title,
+            "url": reverse("decision", args=[round_.decision_id]),
+            "round": round_.number,
+            "outcome": round_.get_outcome_display() if round_.closed_at else "",
+        }
+        for round_ in rounds.order_by("opened_at")
+        if can_view_decision(user, round_.decision)
+    ]
+
+
+def ranked_choices(proposal: Proposal) -> list[tuple[str, str, str]]:
+    """What a ranked decision on the proposal may rank, as ``(key, title, text)``: the
+    current text (``current``), then each promoted amendment (``amendment-<id>``), oldest
+    first. ``status_quo`` is added by voting."""
+    current = current_version(proposal)
+    rows = [("current", proposal.title[: domain.MAX_TITLE], current.text)]
+    for amendment in (
+        Amendment.objects.filter(proposal=proposal, status=Amendment.Status.PROMOTED)
+        .select_related("author")
+        .order_by("created_at", "id")
+    ):
+        name = amendment.author.public_name if amendment.author else "?"
+        title = _("Amendment #%(id)s by %(name)s") % {"id": amendment.pk, "name": name}
+        rows.append((f"amendment-{amendment.pk}", title[: domain.MAX_TITLE], amendment.text))
+    return rows
+
+
 def has_open_round(proposal: Proposal) -> bool:
     """A round of a decision on this proposal is open (then its text must not change)."""
     from voting.models import Round

@@ -95,6 +95,15 @@ def _lock(proposal_id: int) -> Proposal:
     return proposal
 
 
+def lock_proposal(proposal_id: int) -> Proposal:
+    """The proposal, locked for the rest of the transaction (decisions open on it)."""
+    return _lock(proposal_id)
+
+
+def current_text(proposal: Proposal) -> str:
+    return selectors.current_version(proposal).text
+
+
 def _readable_locked(actor: Any, proposal_id: int) -> Proposal:
     """The proposal, if ``actor`` may read it, locked for the rest of the transaction."""
     permissions.get_proposal_for_user(actor, proposal_id)
@@ -289,8 +298,9 @@ def _new_version(
 
 
 def _sync_pending_decisions(proposal: Proposal, text: str) -> None:
-    """A decision on the proposal that has not concluded decides its current text next
-    round (a ranked decision keeps its alternatives)."""
+    """A decision on the proposal that has not concluded shows the text its next round will
+    ask about (a ranked decision keeps its alternatives). Rounds keep what they asked:
+    each opens on the version current then (``voting.services.open_round``)."""
     from voting.models import Decision, Method
 
     Decision.objects.filter(
@@ -316,6 +326,73 @@ def create_version(actor: Any, proposal_id: int, *, text: str, note: str) -> Ver
         after={"proposal": proposal.pk, "number": version.number},
     )
     return version
+
+
+def version_for_round(proposal_id: int) -> Version:
+    """The version a round of a decision on the proposal asks about: the current one, the
+    proposal locked so that no version is made while the round opens."""
+    proposal = _lock(proposal_id)
+    if proposal.state == State.DRAFT or domain.State(proposal.state) in domain.FINAL:
+        raise Conflict(
+            _("No round can open while the proposal is: %(state)s.")
+            % {"state": State(proposal.state).label}
+        )
+    return selectors.current_version(proposal)
+
+
+def _integration_note(objection: dict[str, Any], actor: Any, note: str) -> str:
+    reason = " ".join(str(objection.get("reason") or "").split())
+    if len(reason) > 160:
+        reason = reason[:159].rstrip() + "…"
+    who = getattr(actor, "public_name", "") or "?"
+    if objection.get("name"):
+        text = _(
+            "Integrates the objection of round %(round)s by %(name)s (“%(reason)s”). "
+            "Integrated by: %(by)s."
+        ) % {"round": objection["round"], "name": objection["name"], "reason": reason, "by": who}
+    else:
+        text = _(
+            "Integrates an objection of round %(round)s (“%(reason)s”). Integrated by: %(by)s."
+        ) % {"round": objection["round"], "reason": reason, "by": who}
+    if note.strip():
+        text = f"{text} {note.strip()}"
+    return text[: domain.MAX_NOTE]
+
+
+@transaction.atomic
+def integrate_objection(
+    actor: Any,
+    proposal_id: int,
+    *,
+    text: str | None,
+    objection: dict[str, Any],
+    note: str = "",
+    since: int | None = None,
+) -> Version | None:
+    """An objection to a decision on the proposal is integrated: with ``text`` a new
+    version is made, its note naming the objection and who integrated it; without it the
+    objection was met by a version made since the round (``since``) asked, if any.
+    The decision's gate (who may integrate) is checked by voting, which calls this."""
+    proposal = _lock(proposal_id)
+    _require_text_open(proposal)
+    current = selectors.current_version(proposal)
+    if text is None or domain.normalise(text).rstrip() == current.text.rstrip():
+        return current if current.pk != since else None
+    text = _clean_text(text)
+    version = _new_version(proposal, text, _integration_note(objection, actor, note), actor)
+    audit.record(
+        actor,
+        "proposal.version_created",
+        version,
+        assembly_id=proposal.assembly_id,
+        after={"proposal": proposal.pk, "number": version.number, "integrates": True},
+    )
+    return version
+
+
+def adopted_version(proposal_id: int) -> Version | None:
+    proposal = Proposal.objects.select_related("adopted_version").filter(pk=proposal_id).first()
+    return proposal.adopted_version if proposal is not None else None
 
 
 # --- Amendments ---------------------------------------------------------------------------
@@ -549,17 +626,7 @@ def ranked_alternatives(proposal: Proposal) -> list[tuple[str, str]]:
     """``(title, text)`` pairs for ``voting.services.create_decision(method="ranked",
     proposal=proposal, alternatives=...)``: the current text first, then each promoted
     amendment, oldest first. ``status_quo`` is added by voting."""
-    current = selectors.current_version(proposal)
-    pairs = [(proposal.title[: domain.MAX_TITLE], current.text)]
-    for amendment in (
-        Amendment.objects.filter(proposal=proposal, status=Amendment.Status.PROMOTED)
-        .select_related("author")
-        .order_by("created_at", "id")
-    ):
-        name = amendment.author.public_name if amendment.author else "?"
-        title = _("Amendment #%(id)s by %(name)s") % {"id": amendment.pk, "name": name}
-        pairs.append((title[: domain.MAX_TITLE], amendment.text))
-    return pairs
+    return [(title, text) for _key, title, text in selectors.ranked_choices(proposal)]
 
 
 # --- Discussion ---------------------------------------------------------------------------
@@ -949,6 +1016,7 @@ def decision_round_closed(round_: Any) -> None:
     proposal = _lock(decision.proposal_id)
     if proposal.state != State.DECISION:
         return
+    adopted = round_.version
     if decision.method == Method.RANKED:
         winner = (round_.result or {}).get("winner")
         alternative = Alternative.objects.filter(decision=decision, key=winner).first()
@@ -980,7 +1048,12 @@ def decision_round_closed(round_: Any) -> None:
                 amendment.version = version
                 amendment.decided_at = timezone.now()
                 amendment.save()
-    _follow(proposal, domain.Action.ADOPT)
+                adopted = version
+    if _follow(proposal, domain.Action.ADOPT):
+        # The version the assembly adopted: what the round asked about (or the amendment
+        # that won a ranked choice); the register entry cites it.
+        proposal.adopted_version = adopted or selectors.current_version(proposal)
+        proposal.save(update_fields=["adopted_version"])
 
 
 @transaction.atomic

@@ -16,6 +16,11 @@ urlpatterns = [
     ),
     path("proposals/<int:proposal_id>/cosign/", views.proposal_cosign, name="proposal_cosign"),
     path("proposals/<int:proposal_id>/versions/", views.proposal_version, name="proposal_version"),
+    path(
+        "proposals/<int:proposal_id>/versions/<int:number>/",
+        views.version_page,
+        name="proposal_version_page",
+    ),
     path("proposals/<int:proposal_id>/amend/", views.proposal_amend, name="proposal_amend"),
     path("proposals/<int:proposal_id>/comments/", views.comment_create, name="proposal_comment"),
     path("amendments/<int:amendment_id>/accept/", views.amendment_accept, name="amendment_accept"),

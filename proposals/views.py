@@ -8,7 +8,6 @@ service's message on the field; a plain button that is refused comes back with a
 
 from __future__ import annotations
 
-import re
 from collections import defaultdict
 from collections.abc import Callable
 from datetime import datetime
@@ -27,8 +26,7 @@ from django.http import (
 )
 from django.shortcuts import render
 from django.urls import reverse
-from django.utils.html import format_html
-from django.utils.safestring import SafeString, mark_safe
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
@@ -63,7 +61,8 @@ from proposals.models import (
     State,
     Version,
 )
-from proposals.rendering import render_markdown
+from proposals.rendering import diff_counts as _diff_counts
+from proposals.rendering import marked_diff, render_markdown
 from realtime.errors import NotFound, ServiceError
 
 Bound = dict[str, forms.Form]
@@ -86,36 +85,6 @@ def _uid(request: HttpRequest) -> int | None:
 
 
 # --- The word diff, readable to screen readers ------------------------------------------
-
-
-_DIFF_TAG = re.compile(r"<(/?)(ins|del)>")
-
-
-def marked_diff(diff_html: str) -> SafeString:
-    """The backend's word diff with spoken start and end markers around each change.
-
-    ``domain.diff_html`` escapes all text and adds only bare ``<ins>``/``<del>`` tags, so
-    those four exact strings are the only markup to find. Colour, underline and
-    strike-through are CSS; the hidden words are for screen readers, which often say
-    nothing about ``<ins>`` and ``<del>``.
-    """
-    words = {
-        "ins": (_("added:"), _("end of addition")),
-        "del": (_("removed:"), _("end of removal")),
-    }
-
-    def marker(match: re.Match[str]) -> str:
-        closing, tag = match.group(1), match.group(2)
-        start, end = words[tag]
-        if closing:
-            return str(format_html('<span class="visually-hidden"> ({})</span></{}>', end, tag))
-        return str(format_html('<{}><span class="visually-hidden">{} </span>', tag, start))
-
-    return mark_safe(_DIFF_TAG.sub(marker, diff_html))  # noqa: S308 (text escaped by domain)
-
-
-def _diff_counts(diff_html: str) -> dict[str, int]:
-    return {"added": diff_html.count("<ins>"), "removed": diff_html.count("<del>")}
 
 
 # --- Lists and the new-proposal form ----------------------------------------------------
@@ -381,6 +350,29 @@ def _decisions(proposal: Proposal, user: Any) -> list[dict[str, Any]]:
     ]
 
 
+def _decision_loop(proposal: Proposal, user: Any) -> dict[str, Any]:
+    """Where the proposal stands in its decisions: whether ``user`` may bring it to one,
+    the objections its authors are to integrate, and the version the assembly adopted."""
+    from voting import labels as voting_labels
+    from voting import permissions as voting_permissions
+
+    pending = voting_permissions.pending_on(proposal)
+    objections: list[dict[str, Any]] = []
+    if (
+        pending is not None
+        and pending.status == "between"
+        and voting_permissions.can_view_decision(user, pending)
+    ):
+        objections = voting_labels.open_objections(pending)
+    adopted = proposal.adopted_version
+    return {
+        "can_bring": voting_permissions.can_bring_to_decision(user, proposal),
+        "objections_decision": pending if objections else None,
+        "open_objections": objections,
+        "adopted_number": adopted.number if adopted is not None else None,
+    }
+
+
 def _page_context(request: HttpRequest, proposal: Proposal, bound: Bound) -> dict[str, Any]:
     user = request.user
     uid = _uid(request)
@@ -486,6 +478,7 @@ def _page_context(request: HttpRequest, proposal: Proposal, bound: Bound) -> dic
         "versions": version_rows,
         "record": detail["record"],
         "decisions": _decisions(proposal, user),
+        **_decision_loop(proposal, user),
         "authors": [names.get(pk, "") for pk in detail["authors"]],
         "invited": [names.get(pk, "") for pk in detail["invited"]],
         "is_invited": permissions.is_invited(user, proposal),
@@ -1097,6 +1090,35 @@ def proposal_diff(request: HttpRequest, proposal_id: int) -> HttpResponse:
         }
     )
     return render(request, "proposals/proposal_diff.html", context)
+
+
+def version_page(request: HttpRequest, proposal_id: int, number: int) -> HttpResponse:
+    """One version of a proposal, whole: what a round asked about, or what was adopted."""
+    found = _readable(request, proposal_id)
+    if isinstance(found, HttpResponse):
+        return found
+    proposal = found
+    try:
+        version = selectors.version(proposal, number)
+    except ServiceError as exc:
+        return _error_page(request, exc)
+    names = _names({version.author_id})
+    last = selectors.current_version(proposal).number
+    return render(
+        request,
+        "proposals/version.html",
+        {
+            "proposal": proposal,
+            "assembly": proposal.assembly,
+            "version": version,
+            "author": names.get(version.author_id or 0, ""),
+            "paragraphs": _paragraphs(version.text),
+            "is_current": version.number == last,
+            "is_adopted": proposal.adopted_version_id == version.pk,
+            "current_number": last,
+            "asked_in": selectors.rounds_asking(version, request.user),
+        },
+    )
 
 
 # --- The live screen --------------------------------------------------------------------

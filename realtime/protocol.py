@@ -141,6 +141,60 @@ class StringList(Field):
 
 
 @dataclass
+class Mapping(Field):
+    """A flat JSON object: text keys, values that are text, whole numbers, true/false or
+    null (a decision's policy; its fields are checked by the service that uses it)."""
+
+    max_keys: int
+    max_length: int = 100
+
+    def clean(self, value: Any) -> dict[str, Any]:
+        if not isinstance(value, dict):
+            raise ValueError(_("Enter an object."))
+        if len(value) > self.max_keys:
+            raise ValueError(_("At most %(limit)s items.") % {"limit": self.max_keys})
+        for key, item in value.items():
+            if len(key) > self.max_length or not (
+                item is None or isinstance(item, (str, int, bool))
+            ):
+                raise ValueError(_("Enter an object."))
+            if isinstance(item, str) and len(item) > self.max_length:
+                raise ValueError(
+                    _("Each item has at most %(limit)s characters.") % {"limit": self.max_length}
+                )
+        return dict(value)
+
+
+@dataclass
+class Records(Field):
+    """A list of objects, each with the given fields (those not given take their default)."""
+
+    fields: dict[str, Field]
+    max_items: int
+
+    def clean(self, value: Any) -> list[dict[str, Any]]:
+        if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
+            raise ValueError(_("Enter a list of objects."))
+        if len(value) > self.max_items:
+            raise ValueError(_("At most %(limit)s items.") % {"limit": self.max_items})
+        cleaned = []
+        for item in value:
+            unknown = set(item) - set(self.fields)
+            if unknown:
+                raise ValueError(_("Unknown field."))
+            row: dict[str, Any] = {}
+            for key, spec in self.fields.items():
+                if key in item:
+                    row[key] = spec.clean(item[key])
+                elif spec.required:
+                    raise ValueError(_("This field is required."))
+                else:
+                    row[key] = getattr(spec, "default", None)
+            cleaned.append(row)
+        return cleaned
+
+
+@dataclass
 class OptionalDate(Field):
     def clean(self, value: Any) -> date | None:
         if value is None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
@@ -13,8 +14,12 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from assembly import permissions as assembly_permissions
+from assembly.models import WorkingGroup
 from config.api import ServiceErrorsMixin
-from voting import permissions, selectors, services
+from proposals import permissions as proposal_permissions
+from realtime.errors import Invalid
+from voting import domain, permissions, selectors, services
 from voting.serializers import RecordSerializer
 
 FILTERS = [
@@ -30,14 +35,90 @@ FILTERS = [
 ]
 
 
+class AlternativeBody(drf.Serializer[Any]):
+    title = drf.CharField(max_length=200)
+    text = drf.CharField(required=False, allow_blank=True, max_length=100_000, default="")
+
+
+class NewDecisionBody(drf.Serializer[Any]):
+    """``POST /api/v1/decisions/`` (CONTRACT §5c). The policy's fields are checked by the
+    service, which says which field is wrong."""
+
+    assembly = drf.CharField(max_length=100)
+    title = drf.CharField(max_length=200)
+    method = drf.ChoiceField(choices=[m.value for m in domain.Method])
+    text = drf.CharField(required=False, allow_blank=True, max_length=100_000, default="")
+    proposal = drf.IntegerField(required=False, allow_null=True, min_value=1, max_value=2**62)
+    session = drf.IntegerField(required=False, allow_null=True, min_value=1, max_value=2**62)
+    working_group = drf.CharField(required=False, allow_null=True, max_length=100)
+    policy = drf.DictField(required=False, allow_null=True)
+    alternatives = drf.ListField(
+        child=AlternativeBody(),
+        required=False,
+        allow_null=True,
+        max_length=services.MAX_ALTERNATIVES,
+    )
+
+
+CREATED = inline_serializer("DecisionCreated", {"id": drf.IntegerField(), "url": drf.CharField()})
+
+
 @extend_schema(parameters=FILTERS)
-class RegisterView(ListAPIView):
-    """The public decision register, newest first."""
+class RegisterView(ServiceErrorsMixin, ListAPIView):
+    """The public decision register, newest first; ``POST`` opens a new decision."""
 
     serializer_class = RecordSerializer
 
     def get_queryset(self) -> Any:
         return selectors.search_records(self.request.user, self.request.query_params)
+
+    @extend_schema(
+        request=NewDecisionBody,
+        responses={
+            201: CREATED,
+            400: OpenApiTypes.OBJECT,
+            403: OpenApiTypes.OBJECT,
+            404: OpenApiTypes.OBJECT,
+            409: OpenApiTypes.OBJECT,
+        },
+    )
+    def post(self, request: Request) -> Response:
+        body = NewDecisionBody(data=request.data)
+        body.is_valid(raise_exception=True)
+        data = body.validated_data
+        user = request.user
+        assembly = assembly_permissions.get_assembly_for_user(user, data["assembly"])
+        session = None
+        if data.get("session") is not None:
+            session = assembly_permissions.get_session_for_user(user, data["session"])
+        proposal = None
+        if data.get("proposal") is not None:
+            proposal = proposal_permissions.get_proposal_for_user(user, data["proposal"])
+        group = None
+        if data.get("working_group"):
+            group = WorkingGroup.objects.filter(
+                assembly=assembly, slug=data["working_group"]
+            ).first()
+            if group is None:
+                raise Invalid(
+                    _("Some fields are not valid."),
+                    {"working_group": _("There is no such working group.")},
+                )
+        decision = services.create_decision(
+            user,
+            assembly=assembly,
+            title=data["title"],
+            method=data["method"],
+            text=data.get("text") or "",
+            policy=data.get("policy"),
+            session=session,
+            proposal=proposal,
+            working_group=group,
+            alternatives=[(a["title"], a.get("text", "")) for a in data.get("alternatives") or []],
+        )
+        return Response(
+            {"id": decision.pk, "url": reverse("decision", args=[decision.pk])}, status=201
+        )
 
 
 # --- Taking part and running decisions over REST ---------------------------------------------
@@ -80,7 +161,7 @@ class DecisionAPIView(ServiceErrorsMixin, APIView):
 
     def summary(self, decision_id: int) -> Response:
         decision = permissions.get_decision_for_user(self.request.user, decision_id)
-        return Response(selectors.decision_summary(decision))
+        return Response(selectors.decision_detail(decision))
 
 
 DECISION = inline_serializer(
@@ -96,6 +177,22 @@ DECISION = inline_serializer(
         "tally": drf.DictField(allow_null=True),
         "outcome": drf.CharField(allow_null=True),
         "ref": drf.CharField(allow_null=True),
+        "page": drf.CharField(),
+        "proposal": inline_serializer(
+            "DecisionProposal",
+            {"id": drf.IntegerField(), "version": drf.IntegerField(allow_null=True)},
+            allow_null=True,
+        ),
+        "rounds": inline_serializer(
+            "DecisionRound",
+            {
+                "number": drf.IntegerField(),
+                "version": drf.IntegerField(allow_null=True),
+                "outcome": drf.CharField(allow_null=True),
+                "tally": drf.DictField(allow_null=True),
+            },
+            many=True,
+        ),
     },
 )
 

@@ -4,22 +4,66 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
 
+from assembly import permissions as assembly_permissions
+from proposals import permissions as proposal_permissions
 from realtime.errors import Invalid, ServiceError
 from realtime.protocol import (
     Boolean,
+    Choice,
     CommandContext,
     Integer,
+    Mapping,
     Optional,
     OptionalDate,
+    Records,
     StringList,
     Text,
     batch,
     command,
 )
-from voting import services
+from voting import domain, services
+
+
+@command(
+    "decision.create",
+    title=Text(max_length=200, allow_blank=False),
+    method=Choice(tuple(m.value for m in domain.Method)),
+    proposal=Optional(Integer(minimum=1, maximum=2**62, nullable=True)),
+    text=Optional(Text(max_length=100_000), default=""),
+    policy=Optional(Mapping(max_keys=20)),
+    alternatives=Optional(
+        Records(
+            {
+                "title": Text(max_length=200, allow_blank=False),
+                "text": Optional(Text(max_length=100_000), default=""),
+            },
+            max_items=services.MAX_ALTERNATIVES,
+        )
+    ),
+)
+def decision_create(ctx: CommandContext, data: dict[str, Any]) -> dict[str, Any]:
+    """A facilitator opens a decision in the session (on an agenda item's proposal, say):
+    the same service as the proposal page's "Karara sun" and ``POST /api/v1/decisions/``."""
+    session = assembly_permissions.get_session_for_user(ctx.user, ctx.session_id)
+    proposal = None
+    if data["proposal"] is not None:
+        proposal = proposal_permissions.get_proposal_for_user(ctx.user, data["proposal"])
+    decision = services.create_decision(
+        ctx.user,
+        assembly=session.assembly,
+        session=session,
+        proposal=proposal,
+        title=data["title"],
+        method=data["method"],
+        text=data["text"] or "",
+        policy=data["policy"],
+        alternatives=[(a["title"], a["text"] or "") for a in data["alternatives"] or []],
+    )
+    return {"decision": decision.pk, "url": reverse("decision", args=[decision.pk])}
 
 
 @command(

@@ -11,12 +11,18 @@ from datetime import datetime
 from fractions import Fraction
 from typing import Any
 
+from django.urls import reverse
+from django.utils import formats
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext, pgettext_lazy
 
-from realtime.errors import ServiceError
+from proposals import permissions as proposal_permissions
+from proposals import selectors as proposal_selectors
+from proposals.rendering import word_diff
+from realtime.errors import Conflict, Forbidden, ServiceError
 from voting import domain, permissions, selectors, services
-from voting.models import Decision, Outcome, Participation, Record, Stance
+from voting.forms import ASYNC
+from voting.models import Decision, Method, Outcome, Participation, Record, Stance
 
 OPTION_LABELS: dict[str, dict[str, tuple[Any, Any]]] = {
     "consent": {
@@ -83,6 +89,97 @@ METHOD_RULES = {
         'comparisons wins; if "keep things as they are" wins, nothing changes.'
     ),
 }
+
+#: One line under each method where a decision is opened.
+METHOD_HELP = {
+    "consent": gettext_lazy(
+        "The proposal passes unless someone objects with a reason. Quick, and it hears "
+        "every objection."
+    ),
+    "consensus": gettext_lazy(
+        "Everyone says whether they agree, agree with reservations, stand aside or block."
+    ),
+    "gradients": gettext_lazy(
+        "Each person picks one of 8 steps, from wholehearted support to a block."
+    ),
+    "temperature": gettext_lazy("Not a decision: a quick look at which way the group leans."),
+    "ranked": gettext_lazy(
+        "Members rank the alternatives: the text, its promoted amendments, and keeping "
+        "things as they are."
+    ),
+}
+
+
+def rule_sentences(method: str, policy: dict[str, Any], live: bool) -> list[str]:
+    """The rule of a decision in plain words, one short sentence each, as shown before it
+    is opened and on its page: what stops it, what adopts it, the quorum and its base,
+    secrecy, when counts appear, and the fallback."""
+    p = domain.parse_policy(policy)
+    said: list[str] = []
+    if method == "consent":
+        said += [
+            _("A reasoned objection stops the decision."),
+            _("With no objection the proposal is adopted."),
+            _("Objections go to the next round, to be integrated into the text."),
+        ]
+    elif method == "consensus":
+        if p.max_blocks == 0:
+            said.append(_("A single block stops the decision."))
+        else:
+            said.append(
+                ngettext(
+                    "More than %(n)s block stops the decision.",
+                    "More than %(n)s blocks stop the decision.",
+                    p.max_blocks,
+                )
+                % {"n": p.max_blocks}
+            )
+        said += [
+            _("If more than %(share)s of the stances stand aside, it is not adopted.")
+            % {"share": _share(p.max_stand_aside)},
+            _("Otherwise the proposal is adopted."),
+        ]
+    elif method == "gradients":
+        said += [
+            _("Any 8 (a block) stops the decision."),
+            _('If at least %(share)s choose 5, "We should talk more", we talk more.')
+            % {"share": _share(p.needs_discussion_share)},
+            _("If more than half choose 6 or 7, it is not adopted."),
+            _("Otherwise the proposal is adopted."),
+        ]
+    elif method == "temperature":
+        said.append(_("This is not a decision: it shows which way the group leans."))
+    else:
+        said += [
+            _("Each member ranks the alternatives, the one they want most first."),
+            _("The alternative that beats every other one head to head wins."),
+            _('If "Keep things as they are" wins, nothing changes.'),
+        ]
+    if p.quorum is not None:
+        if domain.quorum_base(p, live) == "present":
+            said.append(
+                _("Quorum: at least %(share)s of those present must respond.")
+                % {"share": _share(p.quorum)}
+            )
+        else:
+            said.append(
+                _("Quorum: at least %(share)s of everyone who may take part must respond.")
+                % {"share": _share(p.quorum)}
+            )
+    if p.secret:
+        said.append(_("Secret: nobody can see who said what; stances cannot be changed."))
+    elif p.reveal == "after_close":
+        said.append(_("Results appear when the round closes"))
+    if p.fallback_after_rounds and p.fallback_share is not None:
+        said.append(
+            _(
+                "After %(rounds)s rounds without agreement, %(share)s on the side of agreement "
+                "is enough."
+            )
+            % {"rounds": p.fallback_after_rounds, "share": _share(p.fallback_share)}
+        )
+    return [str(sentence) for sentence in said]
+
 
 TIE_BREAKS = {
     "status_quo_stays": gettext_lazy(
@@ -176,6 +273,17 @@ def error_text(exc: ServiceError) -> str:
     return f"{exc.message} {detail}".strip()
 
 
+def resolved_text(stance: Stance) -> str:
+    """What a person is told once they resolved an objection."""
+    if stance.resolution == Stance.Resolution.WITHDRAWN:
+        return _("The objection is withdrawn.")
+    if stance.integrated_version is not None:
+        return _("The objection is integrated into version %(number)s.") % {
+            "number": stance.integrated_version.number
+        }
+    return _("The objection is marked integrated.")
+
+
 def status_label(status: str | None) -> str:
     return str(Record.Status(status).label) if status else ""
 
@@ -193,8 +301,6 @@ def record_row(record: Record) -> dict[str, Any]:
 
 
 def method_label(method: str) -> str:
-    from voting.models import Method
-
     try:
         return str(Method(method).label)
     except ValueError:
@@ -210,24 +316,31 @@ def _counts_rows(method: str, counts: dict[str, int] | None, decision: Decision)
     ]
 
 
-def record_page(record: Record) -> dict[str, Any]:
+def record_page(record: Record, user: Any = None) -> dict[str, Any]:
     tally = record.result.get("tally") or {}
     decision = record.decision
     dissent = [
         {**d, "label": option_label(record.method, d["option"], decision)} for d in record.dissent
     ]
-    rounds = [
-        {
-            **r,
-            "outcome_label": outcome_label(r["outcome"]),
-            "counts": _counts_rows(record.method, (r.get("tally") or {}).get("counts"), decision),
-            "dissent": [
-                {**d, "label": option_label(record.method, d["option"], decision)}
-                for d in r["dissent"]
-            ],
-        }
-        for r in record.rounds
-    ]
+    version = record.version
+    proposal_id = version.proposal_id if version is not None else None
+    rounds = rounds_with_changes(
+        [
+            {
+                **r,
+                "outcome_label": outcome_label(r["outcome"]),
+                "counts": _counts_rows(
+                    record.method, (r.get("tally") or {}).get("counts"), decision
+                ),
+                "dissent": [
+                    {**d, "label": option_label(record.method, d["option"], decision)}
+                    for d in r["dissent"]
+                ],
+            }
+            for r in record.rounds
+        ],
+        proposal_id,
+    )
     pairwise = record.result.get("pairwise")
     alternatives = []
     if pairwise:
@@ -253,12 +366,62 @@ def record_page(record: Record) -> dict[str, Any]:
         "status": status,
         "status_label": status_label(status),
         "secret": domain.parse_policy(record.policy).secret,
+        "proposal": version.proposal if version is not None else None,
+        "version": version,
+        "version_url": reverse("proposal_version_page", args=[proposal_id, version.number])
+        if version is not None
+        else None,
+        "adopted": record.outcome in selectors.ADOPTED,
     }
+
+
+def open_objections(decision: Decision) -> list[dict[str, Any]]:
+    """Objections and blocks of a decision's closed rounds that still stand, for the
+    proposal's authors to integrate into a new version (names kept out if secret)."""
+    secret = domain.parse_policy(decision.policy).secret
+    return [
+        {
+            "stance": s,
+            "label": option_label(decision.method, s.option, decision),
+            "name": None if secret or s.member is None else s.member.public_name,
+            "round": s.round.number,
+            "version": s.round.version.number if s.round.version else None,
+            "url": reverse("decision", args=[decision.pk]) + f"#objection-{s.pk}",
+        }
+        for s in selectors.dissent_for_facilitators(decision)
+        if s.resolution == Stance.Resolution.OPEN
+    ]
+
+
+def rounds_with_changes(
+    rows: list[dict[str, Any]], proposal_id: int | None
+) -> list[dict[str, Any]]:
+    """Rounds as the decision page and the register show them: each with the version it
+    asked about (and a link to it), and the word diff from the round before when the text
+    changed between them. ``rows`` have ``number``, ``version`` and ``text``."""
+    shown: list[dict[str, Any]] = []
+    previous: dict[str, Any] | None = None
+    for row in rows:
+        entry = {**row}
+        if proposal_id is not None and row.get("version"):
+            entry["version_url"] = reverse(
+                "proposal_version_page", args=[proposal_id, row["version"]]
+            )
+        if previous is not None and (row.get("text") or "") != (previous.get("text") or ""):
+            entry["change"] = {
+                **word_diff(previous.get("text") or "", row.get("text") or ""),
+                "since": previous["number"],
+                "from_version": previous.get("version"),
+            }
+        shown.append(entry)
+        previous = row
+    return shown
 
 
 def decision_page(decision: Decision, user: Any) -> dict[str, Any]:
     round_ = selectors.open_round(decision)
-    closed = list(decision.rounds.filter(closed_at__isnull=False).order_by("number"))
+    rounds = list(decision.rounds.select_related("version").order_by("number"))
+    closed = [r for r in rounds if r.closed_at is not None]
     mine = selectors.member_stance(decision, user)
     policy = domain.parse_policy(decision.policy)
     tally = selectors.live_tally(decision) if round_ else None
@@ -268,25 +431,50 @@ def decision_page(decision: Decision, user: Any) -> dict[str, Any]:
             "label": option_label(decision.method, s.option, decision),
             "name": None if policy.secret or s.member is None else s.member.public_name,
             "is_mine": s.member_id is not None and s.member_id == getattr(user, "pk", None),
+            "round": s.round.number,
         }
         for s in selectors.dissent_for_facilitators(decision)
     ]
+    proposal = decision.proposal
+    current = proposal_selectors.current_version(proposal) if proposal is not None else None
+    asked = rounds[-1].version if rounds else None
+    between = decision.status == Decision.Status.BETWEEN
+    next_version = None
+    if current is not None and between and asked is not None and current.pk != asked.pk:
+        next_version = {
+            "number": current.number,
+            "change": word_diff(rounds[-1].text, current.text),
+        }
+    can_integrate = between and permissions.can_integrate_objection(user, decision)
     return {
         "decision": decision,
         "round": round_,
-        "closed_rounds": [
-            {
-                "round": r,
-                "outcome": outcome_label(r.outcome),
-                "counts": _counts_rows(
-                    decision.method, (r.result.get("tally") or {}).get("counts"), decision
-                ),
-                "tally": r.result.get("tally") or {},
-            }
-            for r in closed
-        ],
+        "rounds": rounds_with_changes(
+            [
+                {
+                    "number": r.number,
+                    "version": r.version.number if r.version else None,
+                    "text": r.text,
+                    "open": r.closed_at is None,
+                    "outcome": outcome_label(r.outcome),
+                    "counts": _counts_rows(
+                        decision.method, (r.result.get("tally") or {}).get("counts"), decision
+                    ),
+                    "tally": r.result.get("tally") or {},
+                }
+                for r in rounds
+            ],
+            decision.proposal_id,
+        ),
+        "closed_rounds": closed,
+        "proposal": proposal,
+        "current_version": current,
+        "next_version": next_version,
+        "integrate_text": current.text if current is not None else decision.text,
+        "can_integrate": can_integrate,
         "method": method_label(decision.method),
         "rule": rule_text(decision.method, decision.policy),
+        "rules": rule_sentences(decision.method, decision.policy, decision.session_id is not None),
         "options": options_with_help(decision) if decision.method != "ranked" else [],
         "alternatives": list(decision.alternatives.all()),
         "places": range(1, decision.alternatives.count() + 1),
@@ -305,6 +493,67 @@ def decision_page(decision: Decision, user: Any) -> dict[str, Any]:
         "resolutions": Stance.Resolution,
         "record_form_statement": "",
         "context_label": pgettext_lazy("decision", "Decision"),
+    }
+
+
+# --- "Karara sun" ---------------------------------------------------------------------------
+
+
+def bring_page(proposal: Any, user: Any) -> dict[str, Any]:
+    """What the page that brings a proposal to a decision offers ``user``: where it may be
+    decided (``places``: the sessions they facilitate, and outside a session for a
+    co-author), the alternatives of a ranked decision, and why not (``refusal``) when
+    nothing may be opened."""
+    assembly = proposal.assembly
+    sessions = permissions.sessions_to_decide_in(user, assembly)
+    places = [
+        (
+            str(s.pk),
+            _("In the session: %(title)s, %(when)s")
+            % {"title": s.title, "when": formats.date_format(s.starts_at, "SHORT_DATETIME_FORMAT")},
+        )
+        for s in sessions
+    ]
+    if proposal_permissions.is_coauthor(user, proposal):
+        places.append((ASYNC, _("Outside a session, over days: the first round opens at once")))
+    refusal: ServiceError | None = None
+    pending = permissions.pending_on(proposal)
+    if proposal.state not in permissions.PROPOSAL_OPEN_STATES:
+        refusal = Conflict(_("Only a proposal in discussion can be brought to a decision."))
+    elif pending is not None:
+        refusal = Conflict(
+            _("A decision on this proposal is under way already: %(title)s.")
+            % {"title": pending.title}
+        )
+    elif not places:
+        refusal = Forbidden(
+            _("The facilitators of a session and the proposal's co-authors bring it to a decision.")
+        )
+    if refusal is not None:
+        places = []
+    ranked = proposal_selectors.ranked_choices(proposal)
+    current = proposal_selectors.current_version(proposal)
+    group_rows = list(assembly.working_groups.order_by("name"))
+    return {
+        "proposal": proposal,
+        "assembly": assembly,
+        "current": current,
+        "sessions": sessions,
+        "places": places,
+        "refusal": refusal,
+        "ranked": ranked,
+        "alternative_choices": [
+            (key, _("The current text (version %(n)s)") % {"n": current.number})
+            if key == "current"
+            else (key, title)
+            for key, title, _text in ranked
+        ],
+        "group_rows": group_rows,
+        "groups": [(g.pk, g.name) for g in group_rows],
+        "methods": [
+            {"value": value, "label": label, "help": str(METHOD_HELP[value])}
+            for value, label in Method.choices
+        ],
     }
 
 

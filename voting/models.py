@@ -113,9 +113,20 @@ class Alternative(models.Model):
 
 
 class Round(models.Model):
+    """One round of a decision. ``text`` is what it asks about; for a decision on a proposal
+    ``version`` is the proposal's version that was current when it opened (versions cannot
+    change while a round is open), and ``text`` is that version's text."""
+
     decision = models.ForeignKey(Decision, on_delete=models.CASCADE, related_name="rounds")
     number = models.PositiveIntegerField()
     text = models.TextField(blank=True, max_length=100_000)
+    version = models.ForeignKey(
+        "proposals.Version",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="rounds",
+    )
     opened_at = models.DateTimeField()
     closes_at = models.DateTimeField(null=True, blank=True)
     closed_at = models.DateTimeField(null=True, blank=True)
@@ -187,6 +198,17 @@ class Stance(models.Model):
     )
     resolution_note = models.TextField(blank=True, max_length=2000)
     resolved_at = models.DateTimeField(null=True, blank=True)
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    integrated_version = models.ForeignKey(
+        "proposals.Version",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="integrated_objections",
+        help_text=_("The proposal version this objection was integrated into."),
+    )
 
     class Meta:
         constraints: ClassVar = [
@@ -245,6 +267,14 @@ class Record(models.Model):
 
     decision = models.OneToOneField(Decision, on_delete=models.PROTECT, related_name="record")
     round = models.ForeignKey(Round, on_delete=models.PROTECT, related_name="+")
+    version = models.ForeignKey(
+        "proposals.Version",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="records",
+        help_text=_("The proposal version adopted, or else the one last asked about."),
+    )
     assembly = models.ForeignKey(
         "assembly.Assembly", on_delete=models.PROTECT, related_name="records"
     )

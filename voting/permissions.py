@@ -10,7 +10,17 @@ from django.db.models.expressions import RawSQL
 from django.utils.translation import gettext as _
 
 from assembly import permissions as assembly_permissions
-from assembly.models import Attendance, Membership, Role, Task, WorkingGroupMembership
+from assembly.models import (
+    Assembly,
+    Attendance,
+    Membership,
+    Role,
+    Session,
+    SessionTask,
+    Task,
+    WorkingGroupMembership,
+)
+from proposals import permissions as proposal_permissions
 from realtime.errors import Forbidden, NotFound
 from voting.models import Decision, Record
 
@@ -89,7 +99,7 @@ def can_view_decision_as(user: Any, decision: Decision, standing: Standing) -> b
 
 def get_decision_for_user(user: Any, decision_id: int) -> Decision:
     decision = (
-        Decision.objects.select_related("assembly", "session", "working_group")
+        Decision.objects.select_related("assembly", "session", "working_group", "proposal")
         .filter(pk=decision_id)
         .first()
     )
@@ -120,7 +130,103 @@ def can_record_decision(user: Any, decision: Decision) -> bool:
 
 
 def can_create_decision(user: Any, assembly_id: int) -> bool:
+    """Put a question to the assembly at all: its members (see :func:`can_open_decision`)."""
     return assembly_permissions.is_member(user, assembly_id)
+
+
+def can_open_decision(
+    user: Any, assembly: Assembly, session: Session | None = None, proposal: Any = None
+) -> bool:
+    """Open a decision ("Karara sun"): in a session, its facilitators; outside one, a
+    co-author of the proposal it is about, or any member when it is about no proposal."""
+    if not can_create_decision(user, assembly.pk):
+        return False
+    if session is not None:
+        return assembly_permissions.is_facilitator(user, session)
+    if proposal is not None:
+        return proposal_permissions.is_coauthor(user, proposal)
+    return True
+
+
+#: Proposal states in which a decision may be opened on it.
+PROPOSAL_OPEN_STATES = frozenset({"discussion", "decision"})
+
+
+def pending_on(proposal: Any) -> Decision | None:
+    """A decision on the proposal not yet taken (a temperature check does not count):
+    while there is one, no other is opened on it."""
+    return (
+        Decision.objects.filter(proposal_id=proposal.pk)
+        .exclude(status__in=[Decision.Status.CONCLUDED, Decision.Status.RECORDED])
+        .exclude(method="temperature")
+        .first()
+    )
+
+
+def sessions_to_decide_in(user: Any, assembly: Assembly) -> list[Session]:
+    """The sessions of the assembly, not closed, in which ``user`` may open a decision."""
+    if not can_create_decision(user, assembly.pk):
+        return []
+    return [
+        task.session
+        for task in SessionTask.objects.filter(
+            user_id=user.pk, task=Task.FACILITATOR, session__assembly_id=assembly.pk
+        )
+        .exclude(session__status="closed")
+        .select_related("session__assembly")
+        .order_by("session__starts_at")
+    ]
+
+
+def can_bring_to_decision(user: Any, proposal: Any) -> bool:
+    """The proposal page's "Karara sun": the proposal is in discussion (or being decided,
+    between decisions), no decision on it is under way, and ``user`` may open one, in a
+    session they facilitate or, as a co-author, outside a session."""
+    if proposal.state not in PROPOSAL_OPEN_STATES:
+        return False
+    if not (
+        proposal_permissions.is_coauthor(user, proposal)
+        or sessions_to_decide_in(user, proposal.assembly)
+    ):
+        return False
+    return pending_on(proposal) is None
+
+
+def require_open_decision(
+    user: Any, assembly: Assembly, session: Session | None = None, proposal: Any = None
+) -> None:
+    """:func:`can_open_decision`, refusing as the pages do: to someone who may not even see
+    the session, assembly or proposal, that there is no such thing."""
+    if can_open_decision(user, assembly, session, proposal):
+        return
+    if session is not None:
+        if not assembly_permissions.can_view_session(user, session):
+            raise NotFound(_("There is no such session."))
+        if proposal is not None and not proposal_permissions.can_view_proposal(user, proposal):
+            raise NotFound(_("There is no such proposal."))
+        raise Forbidden(_("Only facilitators can do this."))
+    if proposal is not None and not proposal_permissions.can_view_proposal(user, proposal):
+        raise NotFound(_("There is no such proposal."))
+    if not assembly_permissions.can_view_assembly(user, assembly):
+        raise NotFound(_("There is no such assembly."))
+    if proposal is not None:
+        raise Forbidden(_("Only the co-authors can bring it to a decision outside a session."))
+    raise Forbidden(_("Only members of this assembly can put a question to it."))
+
+
+def can_integrate_objection(user: Any, decision: Decision) -> bool:
+    """Mark an objection integrated into the text: those who run the decision, and for a
+    decision on a proposal its co-authors, who write the new version."""
+    if can_run_decision(user, decision):
+        return True
+    return decision.proposal is not None and proposal_permissions.is_coauthor(
+        user, decision.proposal
+    )
+
+
+def require_integrate(user: Any, decision: Decision) -> None:
+    if not can_integrate_objection(user, decision):
+        refuse(user, decision, _("Only the facilitators and the co-authors can do this."))
 
 
 def can_view_record(user: Any, record: Record) -> bool:

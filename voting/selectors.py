@@ -217,6 +217,34 @@ def _summary(decision: Decision, tally: dict[str, Any] | None) -> dict[str, Any]
     return summary
 
 
+def decision_detail(decision: Decision) -> dict[str, Any]:
+    """``GET /api/v1/decisions/<id>/``: the live summary, the proposal version it asks
+    about and every round with the version it asked about, its outcome and tally."""
+    detail = decision_summary(decision)
+    rounds = list(decision.rounds.select_related("version").order_by("number"))
+    current = rounds[-1].version if rounds and rounds[-1].version else None
+    if decision.proposal is not None and current is None:
+        from proposals.selectors import current_version
+
+        current = current_version(decision.proposal)  # what the first round will ask
+    detail["proposal"] = (
+        {"id": decision.proposal_id, "version": current.number if current else None}
+        if decision.proposal_id is not None
+        else None
+    )
+    detail["rounds"] = [
+        {
+            "number": r.number,
+            "version": r.version.number if r.version else None,
+            "outcome": r.outcome or None,
+            "tally": r.result.get("tally") if r.closed_at else None,
+        }
+        for r in rounds
+    ]
+    detail["page"] = reverse("decision", args=[decision.pk])
+    return detail
+
+
 def record_url(record: Record) -> str:
     return reverse(
         "decision_detail",
@@ -232,7 +260,9 @@ def dissent_json(decision: Decision, round_: Round) -> list[dict[str, Any]]:
     """Dissent of a round, with reasons; names only when the decision is not secret."""
     method = domain.Method(decision.method)
     secret = domain.parse_policy(decision.policy).secret
-    stances = round_.stances.filter(option__in=domain.DISSENT[method]).select_related("member")
+    stances = round_.stances.filter(option__in=domain.DISSENT[method]).select_related(
+        "member", "integrated_version"
+    )
     return [
         {
             "option": s.option,
@@ -241,6 +271,7 @@ def dissent_json(decision: Decision, round_: Round) -> list[dict[str, Any]]:
             "name": None if secret or s.member is None else s.member.public_name,
             "resolution": s.resolution,
             "resolution_note": s.resolution_note,
+            "integrated_version": s.integrated_version.number if s.integrated_version else None,
         }
         # Secret dissent is listed by option and reason, never in the order it came.
         for s in (
@@ -250,9 +281,11 @@ def dissent_json(decision: Decision, round_: Round) -> list[dict[str, Any]]:
 
 
 def rounds_json(decision: Decision) -> list[dict[str, Any]]:
+    """The closed rounds of a decision, each with the proposal version it asked about."""
     return [
         {
             "number": r.number,
+            "version": r.version.number if r.version else None,
             "opened_at": r.opened_at.isoformat(),
             "closed_at": r.closed_at.isoformat() if r.closed_at else None,
             "outcome": r.outcome,
@@ -261,7 +294,9 @@ def rounds_json(decision: Decision) -> list[dict[str, Any]]:
             "text": r.text,
             "dissent": dissent_json(decision, r),
         }
-        for r in decision.rounds.filter(closed_at__isnull=False).order_by("number")
+        for r in decision.rounds.filter(closed_at__isnull=False)
+        .select_related("version")
+        .order_by("number")
     ]
 
 
@@ -274,7 +309,7 @@ def dissent_for_facilitators(decision: Decision) -> list[Stance]:
             round__closed_at__isnull=False,
             option__in=domain.REASON_REQUIRED[method],
         )
-        .select_related("member", "round")
+        .select_related("member", "round__version", "integrated_version")
         .order_by("round__number", "cast_at")
     )
 
@@ -301,7 +336,9 @@ def record_status(record: Record, today: date | None = None) -> str | None:
 
 
 def visible_records(user: Any) -> QuerySet[Record]:
-    qs = Record.objects.select_related("assembly", "superseded_by", "supersedes")
+    qs = Record.objects.select_related(
+        "assembly", "superseded_by", "supersedes", "version"
+    ).prefetch_related(*RECORD_PREFETCH)
     if user is not None and user.is_authenticated:
         return qs.filter(
             Q(assembly__is_public=True) | Q(assembly__memberships__user=user)
@@ -367,7 +404,35 @@ def record_json(record: Record, url: str) -> dict[str, Any]:
             record.superseded_by.ref if getattr(record, "superseded_by", None) else None
         ),
         "url": url,
+        "proposal": (
+            {"id": record.version.proposal_id, "version": record.version.number}
+            if record.version is not None
+            else None
+        ),
+        "followups": followups_json(record),
     }
+
+
+def followups_json(record: Record) -> list[dict[str, Any]]:
+    """The commitments that carry out a register entry, with their timelines: public
+    wherever the entry is (``prefetch`` them with :data:`RECORD_PREFETCH`)."""
+    return [
+        {
+            "id": c.pk,
+            "title": c.title,
+            "status": c.status,
+            "due": c.due.isoformat() if c.due else None,
+            "updates": [
+                {"at": u.at.isoformat(), "note": u.note, "status": u.status}
+                for u in c.updates.all()
+            ],
+        }
+        for c in record.commitments.all()
+    ]
+
+
+#: What :func:`record_json` reads beyond the entry, for lists of entries.
+RECORD_PREFETCH = ("commitments__updates",)
 
 
 def decisions_in_progress(assembly_id: int, user: Any) -> list[Decision]:

@@ -26,7 +26,7 @@ from audit import services as audit
 from realtime.errors import Conflict, Forbidden, Invalid, NotFound, ServiceError
 from realtime.protocol import frame
 from realtime.publish import publish_snapshot
-from voting import domain, events, permissions, selectors
+from voting import domain, events, permissions, secrecy, selectors
 from voting.models import (
     Alternative,
     Decision,
@@ -70,6 +70,10 @@ def _policy_message(message: str) -> str:
         return _("Choose true or false.")
     if message.startswith("must be a whole number"):
         return _("Enter a whole number from 0 to 1000.")
+    if message.startswith('must be "live"'):
+        return _("Show the counts live or only when the round closes.")
+    if message.startswith('must be "present"'):
+        return _("Count the quorum against those present or all who may take part.")
     if message.startswith("fallback_after_rounds and fallback_share"):
         return _("The fallback needs both a number of rounds and a share.")
     return _("Not a valid value.")
@@ -81,6 +85,95 @@ def _policy(raw: dict[str, Any] | None) -> domain.Policy:
     except domain.PolicyError as exc:
         fields = {key: _policy_message(message) for key, message in exc.fields.items()}
         raise Invalid(_("The policy is not valid."), {"policy": fields}) from None
+
+
+#: Alternatives a ranked decision may have, ``status_quo`` not counted.
+MAX_ALTERNATIVES = 20
+
+
+def _check_proposal(assembly: Assembly, proposal: Any, method: domain.Method, text: str) -> str:
+    """A decision may be opened on a proposal of this assembly that is being discussed or
+    decided, with no other decision on it under way; it asks about the current version."""
+    proposals = proposals_services()
+    if proposal.assembly_id != assembly.pk:
+        raise Invalid(_("Some fields are not valid."), {"proposal": _("Another assembly's.")})
+    locked = proposals.lock_proposal(proposal.pk)
+    if locked.state not in permissions.PROPOSAL_OPEN_STATES:
+        raise Conflict(
+            _("Only a proposal in discussion can be brought to a decision; this one is: %(state)s.")
+            % {"state": locked.get_state_display()}
+        )
+    if method is not domain.Method.TEMPERATURE:
+        pending = permissions.pending_on(locked)
+        if pending is not None:
+            raise Conflict(
+                _("A decision on this proposal is under way already: %(title)s.")
+                % {"title": pending.title}
+            )
+    current: str = proposals.current_text(locked)
+    if text and text.replace("\r\n", "\n").rstrip() != current.rstrip():
+        raise Invalid(
+            _("Some fields are not valid."),
+            {"text": _("A decision on a proposal asks about its current version; leave it out.")},
+        )
+    return current
+
+
+def _check_alternatives(
+    method: domain.Method, alternatives: Sequence[tuple[str, str]], proposal: Any
+) -> list[tuple[str, str]]:
+    if method is not domain.Method.RANKED:
+        if alternatives:
+            raise Invalid(
+                _("Some fields are not valid."),
+                {"alternatives": _("Only a ranked decision has alternatives.")},
+            )
+        return []
+    chosen = list(alternatives)
+    if not chosen and proposal is not None:
+        chosen = proposals_services().ranked_alternatives(proposal)
+    cleaned = []
+    for title, body in chosen:
+        title = (title or "").strip()
+        if not title or len(title) > 200 or len(body or "") > 100_000:
+            raise Invalid(
+                _("Some fields are not valid."),
+                {"alternatives": _("Each alternative needs a title of 1 to 200 characters.")},
+            )
+        cleaned.append((title, body or ""))
+    if len(cleaned) < 2:
+        message = (
+            _("A ranked decision needs at least two alternatives: promote an amendment first.")
+            if proposal is not None
+            else _("A ranked decision needs at least two alternatives.")
+        )
+        raise Invalid(_("Some fields are not valid."), {"alternatives": message})
+    if len(cleaned) > MAX_ALTERNATIVES:
+        raise Invalid(
+            _("Some fields are not valid."),
+            {"alternatives": _("At most %(limit)s alternatives.") % {"limit": MAX_ALTERNATIVES}},
+        )
+    return cleaned
+
+
+def _live_policy(parsed: domain.Policy, live: bool) -> domain.Policy:
+    """The quorum's base made explicit: those present in a live decision unless chosen
+    otherwise; an asynchronous one has nobody present, so all who may take part."""
+    if parsed.quorum_of is None:
+        return replace(parsed, quorum_of="present" if live else "eligible")
+    if not live and parsed.quorum_of == "present":
+        raise Invalid(
+            _("The policy is not valid."),
+            {
+                "policy": {
+                    "quorum_of": _(
+                        "A decision outside a session has nobody present: "
+                        "count the quorum against all who may take part."
+                    )
+                }
+            },
+        )
+    return parsed
 
 
 @transaction.atomic
@@ -95,32 +188,43 @@ def create_decision(
     session: Session | None = None,
     proposal: Any = None,
     working_group: Any = None,
-    alternatives: list[tuple[str, str]] | tuple[tuple[str, str], ...] = (),
+    alternatives: Sequence[tuple[str, str]] = (),
 ) -> Decision:
-    if not permissions.can_create_decision(actor, assembly.pk):
-        raise Forbidden(_("Only members of this assembly can put a question to it."))
+    """Open a decision: the one path of the proposal page's "Karara sun", the live
+    screen's command, the session and assembly forms and ``POST /api/v1/decisions/``.
+
+    With ``proposal`` it asks about the proposal's current version (each round records
+    the version current when it opens) and, for ``ranked``, the alternatives default to
+    the current text and the promoted amendments; ``status_quo`` is always last.
+    """
+    permissions.require_open_decision(actor, assembly, session, proposal)
     try:
         method = domain.Method(method)
     except ValueError:
         raise Invalid(_("Some fields are not valid."), {"method": _("Unknown method.")}) from None
-    parsed = _policy(policy)
-    title = title.strip()
+    parsed = _live_policy(_policy(policy), session is not None)
+    title = (title or "").strip()
     if not title or len(title) > 200:
         raise Invalid(_("Some fields are not valid."), {"title": _("1 to 200 characters.")})
-    if method is domain.Method.RANKED and len(alternatives) < 2:
-        raise Invalid(
-            _("Some fields are not valid."),
-            {"alternatives": _("A ranked decision needs at least two alternatives.")},
-        )
-    if session is not None and session.assembly_id != assembly.pk:
-        raise Invalid(_("Some fields are not valid."), {"session": _("Another assembly's.")})
+    if len(text or "") > 100_000:
+        raise Invalid(_("Some fields are not valid."), {"text": _("Too long.")})
+    if session is not None:
+        if session.assembly_id != assembly.pk:
+            raise Invalid(_("Some fields are not valid."), {"session": _("Another assembly's.")})
+        if session.status == SessionStatus.CLOSED:
+            raise Conflict(_("The session is closed."))
+    if working_group is not None and working_group.assembly_id != assembly.pk:
+        raise Invalid(_("Some fields are not valid."), {"working_group": _("Another assembly's.")})
+    if proposal is not None:
+        text = _check_proposal(assembly, proposal, method, text or "")
+    chosen = _check_alternatives(method, alternatives, proposal)
     decision = Decision.objects.create(
         assembly=assembly,
         session=session,
         proposal=proposal,
         working_group=working_group,
         title=title,
-        text=text,
+        text=text or "",
         method=method,
         policy=parsed.as_json(),
         created_by=actor,
@@ -128,7 +232,7 @@ def create_decision(
     if method is domain.Method.RANKED:
         rows = [
             Alternative(decision=decision, key=f"alt-{i}", title=t[:200], text=body, position=i)
-            for i, (t, body) in enumerate(alternatives, start=1)
+            for i, (t, body) in enumerate(chosen, start=1)
         ]
         rows.append(
             Alternative(
@@ -150,12 +254,29 @@ def create_decision(
             "status": decision.status,
             "proposal": decision.proposal_id,
             "group": decision.working_group_id,
+            "session": decision.session_id,
+            "policy": decision.policy,
         },
     )
     if session is not None:
         locked = lock_session(session.pk)
         emit_in_session(locked, events.DecisionAdded(decision=selectors.decision_summary(decision)))
     return decision
+
+
+@transaction.atomic
+def create_and_open(actor: Any, *, closes_at: datetime, **fields: Any) -> Decision:
+    """An asynchronous decision whose first round opens at once, until ``closes_at``: both
+    or neither (a deadline in the past leaves no decision behind)."""
+    decision = create_decision(actor, **fields)
+    open_round(actor, decision.pk, closes_at=closes_at)
+    return decision
+
+
+def check_policy(policy: dict[str, Any] | None, live: bool) -> domain.Policy:
+    """The policy a decision would get, or the errors :func:`create_decision` would give
+    (for a page that shows the rule in words before the decision is opened)."""
+    return _live_policy(_policy(policy), live)
 
 
 # --- Rounds -------------------------------------------------------------------------------
@@ -207,6 +328,13 @@ def open_round(
             _("Some fields are not valid."),
             {"closes_at": _("An asynchronous round needs a deadline.")},
         )
+    version = None
+    if decision.proposal_id is not None:
+        # The proposal is locked first: a new version made at this moment either comes
+        # before the round (which then asks about it) or is refused while the round is open.
+        version = proposals_services().version_for_round(decision.proposal_id)
+        if decision.method != domain.Method.RANKED:
+            decision.text = version.text
     session = None
     if decision.session_id is not None:
         session = lock_session(decision.session_id)
@@ -217,6 +345,7 @@ def open_round(
         decision=decision,
         number=last + 1,
         text=decision.text,
+        version=version,
         opened_at=now,
         closes_at=closes_at,
         opened_by=actor,
@@ -227,10 +356,15 @@ def open_round(
         decision,
         assembly_id=decision.assembly_id,
         before={"status": decision.status},
-        after={"status": Decision.Status.OPEN, "number": round_.number, "closes_at": closes_at},
+        after={
+            "status": Decision.Status.OPEN,
+            "number": round_.number,
+            "closes_at": closes_at,
+            "version": version.number if version is not None else None,
+        },
     )
     decision.status = Decision.Status.OPEN
-    decision.save(update_fields=["status"])
+    decision.save(update_fields=["status", "text"])
     if decision.proposal_id is not None:
         proposals_services().decision_round_opened(round_)
     if session is not None:
@@ -710,6 +844,8 @@ def _close(round_: Round, decision: Decision, actor: Any, fallback: bool) -> Rou
     round_.present = present
     round_.result = selectors.result_json(result)
     round_.save()
+    if policy.secret:
+        secrecy.unlink(round_)
     # A temperature check may be taken again; only an adoption ends the rounds.
     final = {domain.Outcome.ADOPTED, domain.Outcome.ADOPTED_BY_FALLBACK}
     status = Decision.Status.CONCLUDED if result.outcome in final else Decision.Status.BETWEEN
@@ -835,12 +971,21 @@ def publish_open_tallies(session_id: int) -> None:
 def resolve_dissent(
     actor: Any, stance_id: int, resolution: str, note: str = "", new_text: str | None = None
 ) -> Stance:
+    """An objection (or block) of a closed round is integrated into the text, or withdrawn
+    by the person who raised it.
+
+    Integrating one into a decision on a proposal makes a new immutable version of the
+    proposal, whose note names the objection and who integrated it; the next round asks
+    about it. Without ``new_text`` the objection is marked integrated into the current
+    version (a co-author may have written it already). A decision on no proposal keeps
+    its text on the decision, and each round keeps the text it asked about.
+    """
     if len(note) > MAX_REASON:
         raise Invalid(
             _("Some fields are not valid."),
             {"note": _("At most %(limit)s characters.") % {"limit": MAX_REASON}},
         )
-    stance = Stance.objects.select_related("round__decision").filter(pk=stance_id).first()
+    stance = Stance.objects.select_related("round__decision", "member").filter(pk=stance_id).first()
     if stance is None:
         raise NotFound(_("There is no such stance."))
     decision = _lock_decision(stance.round.decision_id)
@@ -850,20 +995,32 @@ def resolve_dissent(
         raise Conflict(_("This decision has been taken; objections can no longer change."))
     if stance.resolution != Stance.Resolution.OPEN:
         raise Conflict(_("This has been resolved already."))
+    secret = domain.parse_policy(decision.policy).secret
+    version = None
     if resolution == Stance.Resolution.WITHDRAWN:
         if stance.member_id is None or stance.member_id != getattr(actor, "pk", None):
             # The decision is visible to the actor (checked above): say why.
             raise Forbidden(_("Only the person who raised it can withdraw it."))
     elif resolution == Stance.Resolution.INTEGRATED:
-        permissions.require_run(actor, decision)
-        if new_text is not None:
-            if len(new_text) > 100_000:
-                raise Invalid(_("Some fields are not valid."), {"text": _("Too long.")})
+        permissions.require_integrate(actor, decision)
+        if new_text is not None and len(new_text) > 100_000:
+            raise Invalid(_("Some fields are not valid."), {"text": _("Too long.")})
+        if decision.proposal_id is not None:
+            version = proposals_services().integrate_objection(
+                actor,
+                decision.proposal_id,
+                text=new_text,
+                objection=_objection_words(stance, secret),
+                note=note,
+                since=stance.round.version_id,
+            )
+        elif new_text is not None:
+            if decision.status == Decision.Status.OPEN:
+                raise Conflict(_("A round is open; the text cannot change until it closes."))
             decision.text = new_text
             decision.save(update_fields=["text"])
     else:
         raise Invalid(_("Some fields are not valid."), {"resolution": _("Unknown.")})
-    secret = domain.parse_policy(decision.policy).secret
     audit.record(
         actor,
         "decision.dissent_resolved",
@@ -871,13 +1028,35 @@ def resolve_dissent(
         decision if secret else stance,
         assembly_id=decision.assembly_id,
         before={"resolution": stance.resolution},
-        after={"resolution": resolution},
+        after={
+            "resolution": resolution,
+            "version": version.number if version is not None else None,
+        },
     )
     stance.resolution = resolution
     stance.resolution_note = note
     stance.resolved_at = timezone.now()
-    stance.save(update_fields=["resolution", "resolution_note", "resolved_at"])
+    stance.resolved_by = actor if resolution == Stance.Resolution.INTEGRATED else None
+    stance.integrated_version = version
+    stance.save(
+        update_fields=[
+            "resolution",
+            "resolution_note",
+            "resolved_at",
+            "resolved_by",
+            "integrated_version",
+        ]
+    )
     return stance
+
+
+def _objection_words(stance: Stance, secret: bool) -> dict[str, Any]:
+    """What a version's note says of the objection it integrates: never who raised a
+    secret one."""
+    name = None
+    if not secret and stance.member_id is not None:
+        name = stance.member.public_name if stance.member else None
+    return {"round": stance.round.number, "name": name, "reason": stance.reason}
 
 
 # --- The register -----------------------------------------------------------------------------
@@ -943,6 +1122,7 @@ def record_decision(
     record = Record.objects.create(
         decision=decision,
         round=last,
+        version=_recorded_version(decision, last),
         assembly=decision.assembly,
         year=year,
         number=number,
@@ -981,6 +1161,18 @@ def record_decision(
             events.Recorded(decision=decision.pk, ref=record.ref, url=record_url(record)),
         )
     return record
+
+
+def _recorded_version(decision: Decision, last: Round) -> Any:
+    """The proposal version a register entry cites: the one adopted (for a ranked
+    decision won by an amendment, the version made of it), else the one last asked about."""
+    if decision.proposal_id is None:
+        return None
+    if last.outcome in selectors.ADOPTED:
+        adopted = proposals_services().adopted_version(decision.proposal_id)
+        if adopted is not None:
+            return adopted
+    return last.version
 
 
 @transaction.atomic

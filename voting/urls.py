@@ -13,6 +13,11 @@ urlpatterns = [
         name="decision_detail",
     ),
     path("decision/<int:decision_id>/", views.decision_page, name="decision"),
+    path(
+        "proposals/<int:proposal_id>/decide/",
+        views.bring_to_decision,
+        name="proposal_decide",
+    ),
     path("decision/<int:decision_id>/stance/", views.decision_stance, name="decision_stance"),
     path("decision/<int:decision_id>/round/", views.decision_round, name="decision_round"),
     path("decision/<int:decision_id>/record/", views.decision_record, name="decision_record"),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import hashlib
 import json
 from typing import Any
 
@@ -22,10 +23,16 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from assembly import permissions as assembly_permissions
 from assembly.selectors import assemblies_for
+from followup import presenters as followup_presenters
+from followup import selectors as followup_selectors
+from followup.models import Status
+from proposals import permissions as proposal_permissions
 from realtime.errors import ServiceError
 from voting import labels, permissions, selectors, services
 from voting.forms import (
+    ASYNC,
     AsyncDecisionForm,
+    BringToDecisionForm,
     DecisionForm,
     OpenRoundForm,
     RankingForm,
@@ -76,35 +83,60 @@ def _record_or_404(request: HttpRequest, slug: str, year: int, number: int) -> R
 
 def record_detail(request: HttpRequest, slug: str, year: int, number: int) -> HttpResponse:
     record = _record_or_404(request, slug, year, number)
-    return render(request, "voting/record_detail.html", labels.record_page(record))
+    return render(
+        request,
+        "voting/record_detail.html",
+        {
+            **labels.record_page(record, request.user),
+            **followup_presenters.record_followups(record, request.user),
+        },
+    )
 
 
 class RegisterFeed(Feed):
+    """New register entries, and the status changes of the commitments that carry them out."""
+
     feed_type = Atom1Feed
     title = gettext_lazy("Ortak: decision register")
-    subtitle = gettext_lazy("Decisions of the public assemblies, newest first.")
+    subtitle = gettext_lazy(
+        "Decisions of the public assemblies and how they are carried out, newest first."
+    )
 
     def link(self) -> str:
         return reverse("register")
 
     def items(self) -> Any:
-        return selectors.search_records(None, {})[:50]
+        records = list(selectors.search_records(None, {})[:50])
+        changes = followup_selectors.status_changes(50)
+        both: list[Any] = [*records, *changes]
+        both.sort(key=self.item_updateddate, reverse=True)
+        return both[:50]
 
-    def item_title(self, item: Record) -> str:
-        return f"{item.ref} {item.title}"
+    def item_title(self, item: Any) -> str:
+        if isinstance(item, Record):
+            return f"{item.ref} {item.title}"
+        commitment = item.commitment
+        return _("%(ref)s follow-up: %(title)s is now %(status)s") % {
+            "ref": commitment.record.ref,
+            "title": commitment.title,
+            "status": Status(item.status).label,
+        }
 
-    def item_description(self, item: Record) -> str:
-        # Atom marks the summary as HTML: the statement is text, so it is escaped first.
-        return escape(item.statement)
+    def item_description(self, item: Any) -> str:
+        # Atom marks the summary as HTML: the statement and notes are text, escaped first.
+        return escape(item.statement if isinstance(item, Record) else item.note)
 
-    def item_link(self, item: Record) -> str:
-        return services.record_url(item)
+    def item_link(self, item: Any) -> str:
+        if isinstance(item, Record):
+            return services.record_url(item)
+        # One link per update, so that each is its own entry of the feed.
+        return followup_selectors.url(item.commitment) + f"#update-{item.pk}"
 
-    def item_pubdate(self, item: Record) -> Any:
-        return item.decided_at
+    def item_pubdate(self, item: Any) -> Any:
+        return item.decided_at if isinstance(item, Record) else item.at
 
-    def item_updateddate(self, item: Record) -> Any:
-        return item.recorded_at
+    def item_updateddate(self, item: Any) -> Any:
+        return item.recorded_at if isinstance(item, Record) else item.at
 
 
 def export_json(request: HttpRequest) -> HttpResponse:
@@ -139,6 +171,9 @@ CSV_COLUMNS = [
     "supersedes",
     "superseded_by",
     "url",
+    "proposal",
+    "version",
+    "followups",
 ]
 
 
@@ -158,6 +193,9 @@ def export_csv(request: HttpRequest) -> HttpResponse:
             "present": tally.get("present"),
             "counts": json.dumps(tally.get("counts"), ensure_ascii=False),
             "dissent": json.dumps(row["dissent"], ensure_ascii=False),
+            "proposal": (row["proposal"] or {}).get("id"),
+            "version": (row["proposal"] or {}).get("version"),
+            "followups": json.dumps(row["followups"], ensure_ascii=False),
         }
         writer.writerow([_csv_cell(values.get(column)) for column in CSV_COLUMNS])
     return response
@@ -272,7 +310,7 @@ def dissent_resolve(request: HttpRequest, stance_id: int) -> HttpResponse:
     given = request.POST.get("decision", "")
     decision_id = int(given) if given.isdecimal() and len(given) <= 18 else 0
     try:
-        services.resolve_dissent(
+        stance = services.resolve_dissent(
             request.user,
             stance_id,
             request.POST.get("resolution", ""),
@@ -281,6 +319,8 @@ def dissent_resolve(request: HttpRequest, stance_id: int) -> HttpResponse:
         )
     except ServiceError as exc:
         messages.error(request, labels.error_text(exc))
+    else:
+        messages.success(request, labels.resolved_text(stance))
     return _back(decision_id)
 
 
@@ -291,19 +331,9 @@ def decision_create(request: HttpRequest, session_id: int) -> HttpResponse:
         session = assembly_permissions.get_session_for_user(request.user, session_id)
     except ServiceError as exc:
         raise Http404(str(exc.message)) from None
-    form = DecisionForm(request.POST or None)
+    form = DecisionForm(request.POST or None, initial={"quorum_of": "present"})
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        policy: dict[str, Any] = {}
-        if data["quorum"]:
-            policy["quorum"] = data["quorum"]
-        if data["secret"]:
-            policy["secret"] = True
-        if data["reveal_after_close"]:
-            policy["reveal"] = "after_close"
-        alternatives = [
-            (line.strip(), "") for line in data["alternatives"].splitlines() if line.strip()
-        ]
         try:
             decision = services.create_decision(
                 request.user,
@@ -312,11 +342,11 @@ def decision_create(request: HttpRequest, session_id: int) -> HttpResponse:
                 title=data["title"],
                 text=data["text"],
                 method=data["method"],
-                policy=policy,
-                alternatives=alternatives,
+                policy=form.policy(),
+                alternatives=form.alternative_pairs(),
             )
         except ServiceError as exc:
-            form.add_error(None, labels.error_text(exc))
+            form.add_service_error(exc)
         else:
             back = _safe_next(request)
             if back is None:
@@ -352,34 +382,139 @@ def assembly_decision_create(request: HttpRequest, slug: str) -> HttpResponse:
     form = AsyncDecisionForm(request.POST or None, groups=[(g.pk, g.name) for g in groups])
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        policy: dict[str, Any] = {}
-        if data["quorum"]:
-            policy["quorum"] = data["quorum"]
-        if data["secret"]:
-            policy["secret"] = True
-        if data["reveal_after_close"]:
-            policy["reveal"] = "after_close"
         group = next((g for g in groups if g.pk == data["working_group"]), None)
-        alternatives = [
-            (line.strip(), "") for line in data["alternatives"].splitlines() if line.strip()
-        ]
         try:
-            decision = services.create_decision(
+            decision = services.create_and_open(
                 request.user,
+                closes_at=data["closes_at"],
                 assembly=assembly,
                 working_group=group,
                 title=data["title"],
                 text=data["text"],
                 method=data["method"],
-                policy=policy,
-                alternatives=alternatives,
+                policy=form.policy(),
+                alternatives=form.alternative_pairs(),
             )
-            services.open_round(request.user, decision.pk, closes_at=data["closes_at"])
         except ServiceError as exc:
-            form.add_error(None, labels.error_text(exc))
+            form.add_service_error(exc)
         else:
             messages.success(request, _("The round is open."))
             return redirect("decision", decision_id=decision.pk)
     return render(
         request, "voting/decision_create_async.html", {"form": form, "assembly": assembly}
     )
+
+
+# --- "Karara sun": a decision on a proposal ------------------------------------------------
+
+
+def _preview_key(form: BringToDecisionForm) -> str:
+    """What the rule shown was computed from: a decision opens only on a rule its opener saw."""
+    data = {k: v for k, v in form.cleaned_data.items() if k != "closes_at"}
+    data["closes_at"] = form.cleaned_data.get("closes_at")
+    encoded = json.dumps(data, sort_keys=True, default=str, ensure_ascii=False)
+    return hashlib.sha256(encoded.encode()).hexdigest()[:20]
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def bring_to_decision(request: HttpRequest, proposal_id: int) -> HttpResponse:
+    """Open a decision on a proposal's current version, in a session or over days.
+
+    Two steps, without JavaScript: the form shows the rule in words ("Kuralı göster"),
+    and only a rule its opener has seen is opened ("Karara sun")."""
+    try:
+        proposal = proposal_permissions.get_proposal_for_user(request.user, proposal_id)
+    except ServiceError as exc:
+        raise Http404(str(exc.message)) from None
+    page = labels.bring_page(proposal, request.user)
+    if not page["places"]:
+        return render(
+            request, "error.html", {"error": page["refusal"]}, status=page["refusal"].http_status
+        )
+    wanted = request.GET.get("session", "")
+    form = BringToDecisionForm(
+        request.POST or None,
+        places=page["places"],
+        groups=page["groups"],
+        alternatives=page["alternative_choices"],
+        initial={
+            "title": proposal.title,
+            "method": "consent",
+            "where": wanted if wanted in {key for key, _label in page["places"]} else None,
+            "working_group": proposal.working_group_id,
+            "alternatives": [key for key, _label in page["alternative_choices"]],
+        },
+    )
+    preview: dict[str, Any] | None = None
+    status = 200
+    if request.method == "POST":
+        status = 400
+        if form.is_valid():
+            session_id = form.session_id()
+            try:
+                services.check_policy(form.policy(), session_id is not None)
+            except ServiceError as exc:
+                form.add_service_error(exc)
+            else:
+                key = _preview_key(form)
+                confirmed = request.POST.get("confirm")
+                if confirmed == key and "again" not in request.POST:
+                    decision = _open_on_proposal(request, proposal, form, page)
+                    if decision is not None:
+                        return decision
+                    status = 400
+                else:
+                    status = 200
+                    preview = {
+                        "key": key,
+                        "changed": bool(confirmed) and confirmed != key,
+                        "rules": labels.rule_sentences(
+                            form.cleaned_data["method"], form.policy(), session_id is not None
+                        ),
+                    }
+    return render(
+        request,
+        "voting/bring_to_decision.html",
+        {**page, "form": form, "preview": preview, "next": _safe_next(request)},
+        status=status,
+    )
+
+
+def _open_on_proposal(
+    request: HttpRequest, proposal: Any, form: BringToDecisionForm, page: dict[str, Any]
+) -> HttpResponse | None:
+    """Open the decision the confirmed form describes; None when the service refused it
+    (its messages are then on the form)."""
+    data = form.cleaned_data
+    session_id = form.session_id()
+    wanted = set(data["alternatives"] or []) if data["method"] == "ranked" else set()
+    chosen = [row for row in page["ranked"] if row[0] in wanted]
+    fields: dict[str, Any] = {
+        "assembly": proposal.assembly,
+        "proposal": proposal,
+        "title": data["title"],
+        "method": data["method"],
+        "policy": form.policy(),
+        "alternatives": [(title, text) for _key, title, text in chosen],
+    }
+    try:
+        if data["where"] == ASYNC:
+            group = next((g for g in page["group_rows"] if g.pk == data["working_group"]), None)
+            decision = services.create_and_open(
+                request.user, closes_at=data["closes_at"], working_group=group, **fields
+            )
+            messages.success(request, _("The round is open."))
+            return redirect("decision", decision_id=decision.pk)
+        session = next(s for s in page["sessions"] if s.pk == session_id)
+        decision = services.create_decision(request.user, session=session, **fields)
+    except ServiceError as exc:
+        form.add_service_error(exc)
+        return None
+    messages.success(
+        request, _("The decision has been added. Open its first round on the live screen.")
+    )
+    back = _safe_next(request)
+    if back is not None:
+        return redirect(f"{back}#d{decision.pk}-title")
+    return redirect("session", session_id=session.pk)

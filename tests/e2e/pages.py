@@ -49,6 +49,9 @@ NOT_PAGES = {
     "decision_round": "POST only",
     "decision_record": "POST only",
     "dissent_resolve": "POST only",
+    "followup_add": "POST only",
+    "followup_update": "POST only",
+    "followup_carry": "POST only",
     # Data, not pages.
     "register_feed": "Atom feed",
     "register_csv": "CSV export",
@@ -70,7 +73,12 @@ assembly = Assembly.objects.get(slug="ikhm")
 live = Session.objects.get(assembly=assembly, status=SessionStatus.LIVE)
 proposal = next(p for p in Proposal.objects.filter(assembly=assembly).order_by("pk")
                 if p.versions.count() >= 2)
-record = Record.objects.filter(assembly=assembly).order_by("pk").first()
+record = (Record.objects.filter(assembly=assembly, version__isnull=False).first()
+          or Record.objects.filter(assembly=assembly).order_by("pk").first())
+decidable = next(p for p in Proposal.objects.filter(assembly=assembly, state="discussion")
+                 if not p.decisions.exclude(status__in=["concluded", "recorded"]).exists())
+from followup.models import Commitment
+commitment = Commitment.objects.filter(assembly=assembly).order_by("pk").first()
 decision = Decision.objects.filter(session=live).order_by("pk").first()
 invitation, _ = Invitation.objects.get_or_create(
     assembly=assembly, token="demo-a11y-sweep",
@@ -78,7 +86,8 @@ invitation, _ = Invitation.objects.get_or_create(
               "created_by": User.objects.get(username="ayse")})
 print(json.dumps({"slug": assembly.slug, "session": live.pk, "proposal": proposal.pk,
                   "decision": decision.pk, "record": [record.year, record.number],
-                  "token": invitation.token}))
+                  "token": invitation.token, "decidable": decidable.pk,
+                  "commitment": commitment.pk}))
 """
 
 
@@ -131,6 +140,10 @@ def page_urls(ids: dict[str, Any]) -> dict[str, str]:
         "privacy": lambda: "/privacy/",
         "my_data": lambda: "/me/data/",
         "leave": lambda: "/me/leave/",
+        "proposal_decide": lambda: f"/proposals/{ids['decidable']}/decide/",
+        "proposal_version_page": lambda: f"/proposals/{ids['proposal']}/versions/2/",
+        "followup": lambda: f"/followups/{ids['commitment']}/",
+        "assembly_followups": lambda: f"/a/{ids['slug']}/followups/",
     }
     routes = _names(get_resolver().url_patterns)
     unknown = sorted(n for n in routes if n not in samples and not _excluded(n))

@@ -23,6 +23,7 @@ EXPECTED = {
     (State.DECISION, Action.NOT_ADOPT): State.NOT_ADOPTED,
     (State.DECISION, Action.RETURN_TO_DISCUSSION): State.DISCUSSION,
     (State.DECISION, Action.WITHDRAW): State.WITHDRAWN,
+    (State.NOT_ADOPTED, Action.RETURN_TO_DISCUSSION): State.DISCUSSION,
 }
 
 
@@ -37,10 +38,11 @@ def test_transition_truth_table(state: State, action: Action) -> None:
         assert domain.transition(state.value, action.value) is expected
 
 
-def test_final_states_have_no_way_out() -> None:
+def test_final_states_close_the_text_and_only_not_adopted_can_be_reopened() -> None:
     for state in domain.FINAL:
-        assert domain.allowed_actions(state) == []
         assert not domain.can_change_text(state)
+        expected = [Action.RETURN_TO_DISCUSSION] if state is State.NOT_ADOPTED else []
+        assert domain.allowed_actions(state) == expected
 
 
 def test_unknown_states_and_actions_are_refused() -> None:

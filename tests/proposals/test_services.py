@@ -356,10 +356,11 @@ def test_a_temperature_check_does_not_move_the_proposal(proposal, facilitator, m
     assert state_of(proposal) == "discussion"
 
 
-def test_a_draft_stays_a_draft_whatever_voting_does(draft, facilitator, member) -> None:
-    decision = decide(draft, facilitator, [facilitator])
-    voting.close_round(facilitator, decision.pk)
+def test_a_draft_cannot_be_brought_to_a_decision(draft, facilitator, member) -> None:
+    with pytest.raises(Conflict):
+        decide(draft, facilitator, [facilitator])
     assert state_of(draft) == "draft"
+    assert not draft.decisions.exists()
 
 
 def test_a_promoted_amendment_that_wins_becomes_the_text(

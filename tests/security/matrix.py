@@ -92,6 +92,8 @@ def body(world: World, route: Route) -> dict[str, Any]:
             "group_membership": {"op": "join"},
             "proposal_invitation": {"answer": "accept"},
             "dissent_resolve": {"resolution": "integrated"},
+            "followup_update": {"status": "in_progress"},
+            "api_followup_updates": {"status": "in_progress"},
         }.get(route.name, {})
     )
     return data

@@ -29,6 +29,7 @@ TABLE = """
 # command              anon   outs   obs    member wg     facil  oper
 agenda.open            deny   deny   deny   deny   deny   ok     deny
 attendance.check_in    deny   deny   deny   ok     ok     ok     deny
+decision.create        deny   deny   deny   deny   deny   ok     deny
 decision.record        deny   deny   deny   deny   deny   ok     deny
 hand.lower             deny   deny   deny   ok     ok     ok     deny
 hand.raise             deny   deny   deny   ok     ok     ok     deny
@@ -97,6 +98,7 @@ def sample(command: str, stage: dict[str, Any], member: Any) -> dict[str, Any]:
         "round.open": {"decision": decision},
         "round.close": {"decision": decision},
         "decision.record": {"decision": decision, "statement": "Karar"},
+        "decision.create": {"title": "Bostan için ikinci depo", "method": "consent"},
     }[command]
 
 

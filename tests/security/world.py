@@ -28,6 +28,7 @@ from assembly.models import (
     User,
     WorkingGroup,
 )
+from followup import services as followup_services
 from proposals import services as proposal_services
 from proposals.models import Amendment, Comment, Proposal
 from voting import services as voting_services
@@ -49,6 +50,7 @@ class World:
     decision: Decision
     objection: Stance
     record: Record
+    commitment: Any
     invitation: Invitation
     kwargs: dict[str, Any] = field(default_factory=dict)
     clients: dict[str, Any] = field(default_factory=dict)
@@ -129,6 +131,9 @@ def build_world(people: dict[str, Any], assembly: Assembly, group: WorkingGroup)
     voting_services.cast_stance(member, settled.pk, option="consent")
     voting_services.close_round(member, settled.pk)
     record = voting_services.record_decision(member, settled.pk, statement="Çay ocağı açıldı.")
+    commitment = followup_services.add_commitment(
+        member, record.pk, title="Çay ocağına tezgâh", carry=True
+    )
 
     invitation = Invitation.objects.create(
         assembly=assembly, created_by=facilitator, expires_at=timezone.now() + timedelta(days=7)
@@ -144,6 +149,7 @@ def build_world(people: dict[str, Any], assembly: Assembly, group: WorkingGroup)
         decision=decision,
         objection=objection,
         record=record,
+        commitment=commitment,
         invitation=invitation,
     )
     world.kwargs = {
@@ -156,12 +162,19 @@ def build_world(people: dict[str, Any], assembly: Assembly, group: WorkingGroup)
         "decision_id": decision.pk,
         "stance_id": objection.pk,
         "token": invitation.token,
+        "commitment_id": commitment.pk,
         "number": 1,  # a version number; the register's detail page has its own below
     }
     return world
 
 
+#: Routes about a recorded decision: their ``decision_id`` is the register entry's.
+RECORDED = {"followup_add", "api_decision_followups"}
+
+
 def url_kwargs(world: World, route: str) -> dict[str, Any]:
+    if route in RECORDED:
+        return {**world.kwargs, "decision_id": world.record.decision_id}
     if route == "decision_detail":
         year, number = world.record.ref.split("/")
         return {"slug": world.assembly.slug, "year": int(year), "number": int(number)}

@@ -618,3 +618,63 @@ async def test_a_round_closes_at_its_deadline(
     assert rounds[0].closed_at is not None
     assert rounds[0].closed_by_id is None
     assert (await db_round(live_round.pk)).closed_at is None  # no deadline: still open
+
+
+# --- decision.create ------------------------------------------------------------------------------
+
+
+@covers("decision.create")
+async def test_decision_create_on_a_proposal(sockets, present, facilitator, member, db_seq) -> None:
+    """The facilitator opens a decision on the agenda item's proposal from the live screen:
+    the watching screen learns of it, and it asks about the proposal's current version."""
+    from tests.proposals.conftest import TEXT, make_proposal
+
+    proposal = await run(make_proposal)(facilitator, present.assembly)
+    from proposals import services as proposal_services
+
+    await run(proposal_services.change_state)(facilitator, proposal.pk, "open_discussion")
+    a, w, seq = await pair(sockets, present, facilitator, member)
+    reply = await a.ok(
+        "decision.create",
+        {
+            "title": "Depo kararı",
+            "method": "consensus",
+            "proposal": proposal.pk,
+            "policy": {"quorum": "1/2", "max_blocks": 1},
+        },
+    )
+    decision = await run(Decision.objects.get)(pk=reply["decision"])
+    assert reply["url"] == f"/decision/{decision.pk}/"
+    assert (decision.proposal_id, decision.session_id, decision.text) == (
+        proposal.pk,
+        present.pk,
+        TEXT,
+    )
+    assert decision.policy["max_blocks"] == 1 and decision.policy["quorum_of"] == "present"
+    frame = await w.event("decision.added", seq + 1)
+    assert frame["data"]["decision"]["id"] == decision.pk
+    assert frame["data"]["decision"]["status"] == "draft"
+
+
+async def test_decision_create_refusals(sockets, present, facilitator, member, db_seq) -> None:
+    _, f = await sockets(present, facilitator)
+    _, m = await sockets(present, member)
+    before = await db_seq(present)
+    denied = await m.error("decision.create", {"title": "Olmaz", "method": "consent"})
+    assert denied["code"] == "forbidden"
+    for data, field in (
+        ({"title": "", "method": "consent"}, "title"),
+        ({"title": "X", "method": "oylama"}, "method"),
+        ({"title": "X", "method": "consent", "policy": {"quorum": "3/2"}}, "policy"),
+        ({"title": "X", "method": "consent", "policy": ["1/2"]}, "policy"),
+        ({"title": "X", "method": "consent", "proposal": 10**8}, None),
+        ({"title": "X", "method": "ranked", "alternatives": [{"title": "Tek"}]}, "alternatives"),
+        ({"title": "X", "method": "ranked", "alternatives": [{"baslik": "A"}]}, "alternatives"),
+    ):
+        error = await f.error("decision.create", data)
+        if field is None:
+            assert error["code"] == "not_found", data
+        else:
+            assert error["code"] == "invalid" and field in error["fields"], (data, error)
+    assert await db_seq(present) == before
+    assert not await run(Decision.objects.exists)()

@@ -129,18 +129,28 @@ def test_ranked_gets_the_status_quo_appended(assembly, member) -> None:
     assert selectors.option_keys(decision) == [r[0] for r in rows]
 
 
-@pytest.mark.parametrize("persona", ["observer", "outsider", "anonymous"])
-def test_only_members_put_a_question(assembly, personas, persona) -> None:
-    with refused("forbidden"):
+@pytest.mark.parametrize(
+    ("persona", "code"),
+    # Those who may not see the members-only assembly are told it does not exist.
+    [("observer", "forbidden"), ("outsider", "not_found"), ("anonymous", "not_found")],
+)
+def test_only_members_put_a_question(assembly, personas, persona, code) -> None:
+    with refused(code):
         new_decision(personas[persona], assembly=assembly)
     assert not Decision.objects.exists()
 
 
-def test_a_session_of_another_assembly_is_refused(live_session, outsider) -> None:
+def test_a_session_of_another_assembly_is_refused(live_session, outsider, facilitator) -> None:
     other = Membership.objects.get(user=outsider).assembly
-    with refused("invalid") as info:
+    # Someone who may not see the session is told it does not exist ...
+    with refused("not_found"):
         new_decision(outsider, assembly=other, session=live_session)
+    # ... and its facilitator, a member of the other assembly too, that it is not that one's.
+    Membership.objects.create(assembly=other, user=facilitator, role=Role.MEMBER)
+    with refused("invalid") as info:
+        new_decision(facilitator, assembly=other, session=live_session)
     assert "session" in info.value.fields
+    assert not Decision.objects.exists()
 
 
 # --- Opening rounds -----------------------------------------------------------------------------
@@ -1147,7 +1157,7 @@ def test_random_walks_over_decisions(
     decisions: list[int] = []
     methods = ["consent", "consensus", "gradients", "temperature", "ranked"]
 
-    def create() -> Decision:
+    def create(actor: Any = None) -> Decision:
         method = rnd.choice(methods)
         alternatives = [("Bir", ""), ("İki", "")] if method == "ranked" else ()
         policies: list[dict[str, Any]] = [
@@ -1158,7 +1168,7 @@ def test_random_walks_over_decisions(
         ]
         policy = rnd.choice(policies)
         decision = new_decision(
-            rnd.choice([facilitator, member]),
+            actor or rnd.choice([facilitator, member]),  # only facilitators may: refused
             session=present,
             method=method,
             policy=policy,
@@ -1196,7 +1206,7 @@ def test_random_walks_over_decisions(
         )
 
     actions = [
-        (2, create),
+        (2, lambda: create()),
         (3, lambda: services.open_round(rnd.choice([facilitator, member]), some_decision())),
         (8, cast),
         (3, lambda: services.close_round(rnd.choice([facilitator, member]), some_decision())),
@@ -1211,9 +1221,9 @@ def test_random_walks_over_decisions(
         (1, resolve),
     ]
     weights = [w for w, _ in actions]
-    create()
+    create(facilitator)
     done = 0
-    for _ in range(60):
+    for _ in range(100):
         action = rnd.choices([a for _, a in actions], weights)[0]
         result, _frames = verify_action(pk, action, rnd.choice(people), may_refuse=True)
         done += not isinstance(result, ServiceError)

@@ -28,16 +28,21 @@ from assembly.models import (
     WorkingGroup,
     WorkingGroupMembership,
 )
-from proposals.demo import seed_proposals
-from proposals.models import Proposal
+from followup import services as followup_services
+from followup.models import Commitment, Update
+from proposals import services as proposal_services
+from proposals.demo import GARDEN_TITLE, GARDEN_V1, GARDEN_V2, seed_proposals
+from proposals.models import Proposal, Version
 from voting.domain import parse_policy
 from voting.models import Alternative, Decision, Round, Stance
 from voting.services import (
     cast_stance,
     close_due_round,
+    close_round,
     create_decision,
     open_round,
     record_decision,
+    resolve_dissent,
 )
 
 DEMO_PASSWORD = "ortak-demo"  # noqa: S105 (printed for the demo, like the logins)
@@ -235,6 +240,7 @@ def seed() -> None:
     live.save()
 
     _seed_decisions(users, assembly, past, live, groups["konut"], eviction, water, now)
+    _seed_loop(users, assembly, groups["su"], now)
 
     upcoming = Session.objects.create(
         assembly=assembly,
@@ -385,6 +391,7 @@ def _seed_decisions(
         ],
         statement="Genel meclis her ay toplanır.",
         decided_at=decided + timedelta(minutes=30),
+        review_in_days=20,  # so its review date has come: it is offered for the agenda
     )
 
     # A live decision on the agenda item now open: round 1 is open.
@@ -420,6 +427,141 @@ def _seed_decisions(
     )
     open_round(users["ayse"], slow.pk, closes_at=now + timedelta(days=7))
     cast_stance(users["fatma"], slow.pk, option="agree")
+
+
+def _seed_loop(users: dict[str, User], assembly: Assembly, water: WorkingGroup, now: Any) -> None:
+    """The whole cycle, through the services, as it happened in October: a proposal brought
+    to a decision outside a session, an objection integrated into version 2, the second
+    round adopting it, the record, and its commitments in every state."""
+    gul, hasan, zeynep = users["gul"], users["hasan"], users["zeynep"]
+    draft = proposal_services.create_proposal(
+        gul, assembly=assembly, title=GARDEN_TITLE, text=GARDEN_V1
+    )
+    proposal = proposal_services.change_state(gul, draft.pk, "open_discussion")
+    for username in ("zeynep", "fatma", "deniz"):
+        proposal_services.cosign(users[username], proposal.pk)
+    decision = create_decision(
+        gul,
+        assembly=assembly,
+        proposal=proposal,
+        title=GARDEN_TITLE,
+        method="consent",
+        policy={"quorum": "1/3"},
+    )
+    open_round(gul, decision.pk, closes_at=now + timedelta(days=7))
+    cast_stance(
+        hasan,
+        decision.pk,
+        option="objection",
+        reason="Sulama saatleri yazılmamış; yazın kesinti olan günlerde bostan kuruyor.",
+    )
+    for username in ("zeynep", "fatma", "sevgi"):
+        cast_stance(users[username], decision.pk, option="consent")
+    cast_stance(
+        users["elif"], decision.pk, option="concern", reason="Dolabın anahtarı kimde duracak?"
+    )
+    first = close_round(gul, decision.pk)
+    objection = Stance.objects.get(round=first, option="objection")
+    resolve_dissent(
+        gul,
+        objection.pk,
+        "integrated",
+        note="Sulama saatleri ve kesinti günleri için bir paragraf eklendi.",
+        new_text=GARDEN_V2,
+    )
+    open_round(gul, decision.pk, closes_at=now + timedelta(days=7))
+    for username in ("hasan", "zeynep", "fatma", "sevgi", "elif", "gul"):
+        cast_stance(users[username], decision.pk, option="consent")
+    second = close_round(gul, decision.pk)
+    # It happened in October: the rounds are dated as they were.
+    october = now - timedelta(days=40)
+    Round.objects.filter(pk=first.pk).update(
+        opened_at=october, closed_at=october + timedelta(days=3)
+    )
+    Round.objects.filter(pk=second.pk).update(
+        opened_at=october + timedelta(days=4), closed_at=october + timedelta(days=7)
+    )
+    Stance.objects.filter(round=first).update(cast_at=october, updated_at=october)
+    Stance.objects.filter(round=second).update(
+        cast_at=october + timedelta(days=4), updated_at=october + timedelta(days=4)
+    )
+    Version.objects.filter(proposal=proposal, number=1).update(
+        created_at=october - timedelta(days=10)
+    )
+    Version.objects.filter(proposal=proposal, number=2).update(
+        created_at=october + timedelta(days=3, hours=2)
+    )
+    record = record_decision(
+        gul,
+        decision.pk,
+        statement=(
+            "Kent bostanları, sulama saatleri eklenmiş kurallarla (2. sürüm) kullanılır. "
+            "Bostan ekibi kuralları bostan girişine asar."
+        ),
+        review_at=(now + timedelta(days=150)).date(),
+    )
+    _seed_commitments(users, record, water, october + timedelta(days=8), now)
+
+
+def _seed_commitments(
+    users: dict[str, User], record: Any, water: WorkingGroup, start: Any, now: Any
+) -> None:
+    """The commitments of the garden decision: one in each state, one of them overdue."""
+    today = timezone.localdate(now)
+    rows = [
+        # who adds it, title, due in days from today, carry, group, moves (status, note)
+        (
+            "gul",
+            "Kuralları bostan girişine as",
+            -20,
+            True,
+            None,
+            [("in_progress", "Pano için tahta bulundu."), ("done", "Kurallar girişe asıldı.")],
+        ),
+        (
+            "elif",
+            "Bostan için kuyu suyu izni iste",
+            -5,
+            False,
+            water,
+            [("blocked", "Belediye randevu vermedi; yeniden yazacağız.")],
+        ),
+        (
+            "fatma",
+            "Komşu bostanlarla tohum takası düzenle",
+            -3,
+            True,
+            None,
+            [("in_progress", "İki bostan katılacağını söyledi.")],
+        ),
+        ("deniz", "Ortak alet dolabı için bağış topla", 14, True, None, []),
+        (
+            "sevgi",
+            "Bostana çocuk oyun alanı kur",
+            30,
+            True,
+            None,
+            [("dropped", "Alan yetmedi; başka bir yerde konuşacağız.")],
+        ),
+    ]
+    for offset, (username, title, due_in, carry, group, moves) in enumerate(rows):
+        author = users[username]
+        commitment = followup_services.add_commitment(
+            author,
+            record.pk,
+            title=title,
+            due=today + timedelta(days=due_in),
+            carry=carry,
+            working_group_id=group.pk if group else None,
+        )
+        for status, note in moves:
+            followup_services.post_update(author, commitment.pk, status=status, note=note)
+        when = start + timedelta(days=offset)
+        Commitment.objects.filter(pk=commitment.pk).update(
+            created_at=when, status_changed_at=when + timedelta(days=len(moves) * 5)
+        )
+        for step, update in enumerate(Update.objects.filter(commitment=commitment)):
+            Update.objects.filter(pk=update.pk).update(at=when + timedelta(days=step * 5))
 
 
 def _user(username: str, name: str) -> User:

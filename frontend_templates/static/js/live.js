@@ -19,6 +19,7 @@ const dirty = new WeakSet(); // text typed and not sent yet: never overwritten f
 // --- DOM: build fresh, then patch the page in place -------------------------------------
 
 const PROPOSALS = JSON.parse(document.getElementById('agenda-proposals')?.textContent || '[]');
+const REVIEWS = JSON.parse(document.getElementById('agenda-reviews')?.textContent || '{"followups":[],"records":[]}');
 
 function h(tag, attrs, ...kids) {
   const el = document.createElement(tag);
@@ -150,6 +151,9 @@ function vAgenda(s) {
   const st = s.session.status, f = s.you.facilitator && st !== 'closed', n = s.agenda.length;
   const cur = s.agenda.find((i) => i.id === s.current_item);
   const tools = (it, i) => h('span', { class: 'a-tools' },
+    it.proposal && h('a', { class: 'button button--small',
+      href: live.dataset.decideUrl.replace('/0/', `/${it.proposal.id}/`) + `?session=${s.session.id}&next=${encodeURIComponent(location.pathname)}` },
+      S.bring, sr(it.title)),
     st === 'live' && it.id !== s.current_item && cmd('agenda.open', { item: it.id }, S.open_item, { cls: 'button--small', sr: it.title }),
     i > 0 && aop('up', it, S.move_up), i < n - 1 && aop('down', it, S.move_down),
     it.status === 'pending' && !it.minutes && aop('remove', it, S.remove));
@@ -166,6 +170,12 @@ function vAgenda(s) {
       PROPOSALS.length > 0 && h('div', { class: 'field' }, h('label', { for: 'agenda-proposal' }, S.proposal),
         h('select', { id: 'agenda-proposal', name: 'proposal' }, h('option', { value: '' }, '—'),
           PROPOSALS.map(([pk, title, ready]) => h('option', { value: pk }, ready ? `${title} (${S.ready})` : title)))),
+      REVIEWS.followups.length > 0 && h('div', { class: 'field' }, h('label', { for: 'agenda-commitment' }, S.followup_review),
+        h('select', { id: 'agenda-commitment', name: 'commitment' }, h('option', { value: '' }, '—'),
+          REVIEWS.followups.map(([pk, title, overdue]) => h('option', { value: pk }, overdue ? `${title} (${S.overdue})` : title)))),
+      REVIEWS.records.length > 0 && h('div', { class: 'field' }, h('label', { for: 'agenda-record' }, S.record_review),
+        h('select', { id: 'agenda-record', name: 'record' }, h('option', { value: '' }, '—'),
+          REVIEWS.records.map(([pk, label]) => h('option', { value: pk }, label)))),
       btn(S.add_item)));
 }
 
