@@ -7,16 +7,17 @@ from typing import ClassVar
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from followup import domain
 
 
 class Status(models.TextChoices):
-    PLANNED = domain.Status.PLANNED.value, _("Planned")
-    IN_PROGRESS = domain.Status.IN_PROGRESS.value, _("In progress")
-    DONE = domain.Status.DONE.value, _("Done")
-    BLOCKED = domain.Status.BLOCKED.value, _("Blocked")
-    DROPPED = domain.Status.DROPPED.value, _("Dropped")
+    PLANNED = domain.Status.PLANNED.value, pgettext_lazy("follow-up", "Planned")
+    IN_PROGRESS = domain.Status.IN_PROGRESS.value, pgettext_lazy("follow-up", "In progress")
+    DONE = domain.Status.DONE.value, pgettext_lazy("follow-up", "Done")
+    BLOCKED = domain.Status.BLOCKED.value, pgettext_lazy("follow-up", "Blocked")
+    DROPPED = domain.Status.DROPPED.value, pgettext_lazy("follow-up", "Dropped")
 
 
 class Commitment(models.Model):

@@ -75,7 +75,8 @@ GARDEN_V2 = (
 def seed_proposals(
     users: dict[str, User], assembly: Assembly, groups: dict[str, Any]
 ) -> dict[str, Proposal]:
-    """Create the demo proposals; returns them as ``{"water", "eviction", "archive"}``.
+    """Create the demo proposals; returns them as ``{"water", "eviction", "archive",
+    "garden"}`` (``seed_demo`` takes the garden one through its whole decision).
 
     A proposal of the same title already in the assembly is returned as it is (so calling
     this after ``seed_demo`` made its own proposals adds only the missing ones).
@@ -85,6 +86,7 @@ def seed_proposals(
         "water": existing.get(WATER_TITLE) or _water(users, assembly, groups),
         "eviction": existing.get(EVICTION_TITLE) or _eviction(users, assembly),
         "archive": existing.get(ARCHIVE_TITLE) or _archive(users, assembly, groups),
+        "garden": existing.get(GARDEN_TITLE) or _garden(users, assembly),
     }
     for proposal in made.values():
         proposal.refresh_from_db()
@@ -243,5 +245,15 @@ def _archive(users: dict[str, User], assembly: Assembly, groups: dict[str, Any])
         body="Bu ilkeler söyleşi dizisine güven verir.",
     )
     for username in ("ayse", "mehmet", "deniz", "mustafa"):
+        services.cosign(users[username], proposal.pk)
+    return proposal
+
+
+def _garden(users: dict[str, User], assembly: Assembly) -> Proposal:
+    """Gül's proposal, in discussion and co-signed: ``seed_demo`` brings it to a decision."""
+    gul = users["gul"]
+    draft = services.create_proposal(gul, assembly=assembly, title=GARDEN_TITLE, text=GARDEN_V1)
+    proposal = services.change_state(gul, draft.pk, "open_discussion")
+    for username in ("zeynep", "fatma", "deniz"):
         services.cosign(users[username], proposal.pk)
     return proposal

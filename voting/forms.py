@@ -124,6 +124,7 @@ class ShareField(forms.CharField):
 
 
 QUORUM_BASES = [
+    ("", _("As usual: those present in a session, everyone outside one")),
     ("present", _("Those present: checked in to the session")),
     ("eligible", _("Everyone who may take part")),
 ]
@@ -158,6 +159,7 @@ class PolicyForm(forms.Form):
         required=False,
         widget=forms.RadioSelect,
         help_text=_("Outside a session nobody is present: then count everyone."),
+        initial="",
     )
     max_blocks = forms.IntegerField(
         label=_("Blocks tolerated (consensus)"),
@@ -343,12 +345,14 @@ class BringToDecisionForm(PolicyForm):
         self.fields["where"].choices = places  # type: ignore[attr-defined]
         self.fields["working_group"].choices = [("", _("The whole assembly")), *groups]  # type: ignore[attr-defined]
         self.fields["alternatives"].choices = alternatives  # type: ignore[attr-defined]
-        if len(places) == 1:
-            self.fields["where"].initial = places[0][0]
+        if ASYNC not in {key for key, _label in places}:
+            # Only in a session: no deadline to set, no group to choose.
+            del self.fields["closes_at"]
+            del self.fields["working_group"]
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
-        if data.get("where") == ASYNC and not data.get("closes_at"):
+        if data.get("where") == ASYNC and not data.get("closes_at") and "closes_at" in self.fields:
             self.add_error("closes_at", _("A decision outside a session needs a deadline."))
         return data
 

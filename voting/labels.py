@@ -273,6 +273,13 @@ def error_text(exc: ServiceError) -> str:
     return f"{exc.message} {detail}".strip()
 
 
+def resolution_label(resolution: str | None) -> str:
+    try:
+        return str(Stance.Resolution(resolution or "").label)
+    except ValueError:
+        return resolution or ""
+
+
 def resolved_text(stance: Stance) -> str:
     """What a person is told once they resolved an objection."""
     if stance.resolution == Stance.Resolution.WITHDRAWN:
@@ -319,9 +326,15 @@ def _counts_rows(method: str, counts: dict[str, int] | None, decision: Decision)
 def record_page(record: Record, user: Any = None) -> dict[str, Any]:
     tally = record.result.get("tally") or {}
     decision = record.decision
-    dissent = [
-        {**d, "label": option_label(record.method, d["option"], decision)} for d in record.dissent
-    ]
+
+    def said(d: dict[str, Any]) -> dict[str, Any]:
+        return {
+            **d,
+            "label": option_label(record.method, d["option"], decision),
+            "resolution_label": resolution_label(d.get("resolution")),
+        }
+
+    dissent = [said(d) for d in record.dissent]
     version = record.version
     proposal_id = version.proposal_id if version is not None else None
     rounds = rounds_with_changes(
@@ -332,10 +345,7 @@ def record_page(record: Record, user: Any = None) -> dict[str, Any]:
                 "counts": _counts_rows(
                     record.method, (r.get("tally") or {}).get("counts"), decision
                 ),
-                "dissent": [
-                    {**d, "label": option_label(record.method, d["option"], decision)}
-                    for d in r["dissent"]
-                ],
+                "dissent": [said(d) for d in r["dissent"]],
             }
             for r in record.rounds
         ],

@@ -432,7 +432,9 @@ def bring_to_decision(request: HttpRequest, proposal_id: int) -> HttpResponse:
         return render(
             request, "error.html", {"error": page["refusal"]}, status=page["refusal"].http_status
         )
+    keys = [key for key, _label in page["places"]]
     wanted = request.GET.get("session", "")
+    where = wanted if wanted in keys else (keys[0] if len(keys) == 1 else None)
     form = BringToDecisionForm(
         request.POST or None,
         places=page["places"],
@@ -441,7 +443,7 @@ def bring_to_decision(request: HttpRequest, proposal_id: int) -> HttpResponse:
         initial={
             "title": proposal.title,
             "method": "consent",
-            "where": wanted if wanted in {key for key, _label in page["places"]} else None,
+            "where": where,
             "working_group": proposal.working_group_id,
             "alternatives": [key for key, _label in page["alternative_choices"]],
         },

@@ -87,7 +87,7 @@ invitation, _ = Invitation.objects.get_or_create(
 print(json.dumps({"slug": assembly.slug, "session": live.pk, "proposal": proposal.pk,
                   "decision": decision.pk, "record": [record.year, record.number],
                   "token": invitation.token, "decidable": decidable.pk,
-                  "commitment": commitment.pk}))
+                  "commitment": commitment.pk, "loop_decision": record.decision_id}))
 """
 
 
@@ -183,6 +183,17 @@ def axe_violations(page: Any, rules: list[str] | None = None) -> list[dict[str, 
     page.wait_for_function("() => typeof window.axe !== 'undefined'")
     result: list[dict[str, Any]] = page.evaluate(AXE_RUN, rules)
     return result
+
+
+def in_turkish(page: Any) -> None:
+    """Turkish and the normal contrast, as a newcomer sees the site: a person's choices are
+    kept on their profile, and another test may have left them in English or high contrast."""
+    if page.locator("html").get_attribute("lang") != "tr":
+        page.locator("button[name=language][value=tr]").click()
+    expect(page.locator("html")).to_have_attribute("lang", "tr")
+    if page.locator("html").get_attribute("data-contrast") != "normal":
+        page.locator("button[name=contrast]").click()
+    expect(page.locator("html")).to_have_attribute("data-contrast", "normal")
 
 
 def log_in(page: Any, username: str) -> None:

@@ -18,21 +18,23 @@ from typing import Any
 
 from playwright.sync_api import expect
 
-from tests.e2e.pages import log_in
+from tests.e2e.pages import in_turkish, log_in
 from tests.e2e.test_live_session import wait_connected
 
 TITLE = "Mahalle bostanına yağmur suyu deposu"
 TEXT = (
-    "Mahalle bostanına yağmur suyu deposu kurulur.\n\n"
-    "Bakımını bostan gönüllüleri sırayla üstlenir."
+    "Mahalle bostanına yağmur suyu deposu kurulur.\n\nBakımını bostan gönüllüleri sırayla üstlenir."
 )
 ADDED = "Depo için mahalle bütçesinden pay ayrılır."
 OBJECTION = "Deponun parası nereden gelecek, yazılmamış."
 
 
 def someone(person: Any, username: str, **options: Any) -> Any:
+    """A demo person logged in, reading Turkish (another test may have left them in English:
+    the language is kept on their profile)."""
     page = person(None, **options)
     log_in(page, username)
+    in_turkish(page)
     return page
 
 

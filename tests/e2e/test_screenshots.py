@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 
 from tests.e2e.conftest import ROOT
-from tests.e2e.pages import log_in
+from tests.e2e.pages import in_turkish, log_in
 from tests.e2e.test_live_session import wait_connected
 
 SIZES: dict[str, dict[str, Any]] = {
@@ -31,12 +31,19 @@ SIZES: dict[str, dict[str, Any]] = {
 
 
 def screens(demo: dict[str, Any]) -> dict[str, str]:
+    year, number = demo["record"]
     return {
         "home": "/",
         "live": f"/sessions/{demo['session']}/",
         "decision": f"/decision/{demo['decision']}/",
         "proposal": f"/proposals/{demo['proposal']}/",
         "register": "/decisions/",
+        # The loop (docs/decisions.md): bring a proposal to a decision, its rounds on
+        # versions, the register entry with its follow-up, and one commitment.
+        "loop-bring": f"/proposals/{demo['decidable']}/decide/",
+        "loop-rounds": f"/decision/{demo['loop_decision']}/#rounds",
+        "loop-record": f"/decisions/{demo['slug']}/{year}/{number}/#followup",
+        "loop-followup": f"/followups/{demo['commitment']}/",
     }
 
 
@@ -54,6 +61,7 @@ def test_the_main_screens_on_a_phone_and_a_desktop(
         context = browser.new_context(base_url=site.url, locale="tr-TR", **options)
         page = context.new_page()
         log_in(page, "ayse")
+        in_turkish(page)
         for name, url in screens(demo).items():
             page.goto(url)
             if name == "live":
@@ -62,6 +70,9 @@ def test_the_main_screens_on_a_phone_and_a_desktop(
         context.close()
     shown = re.findall(r"\]\(docs/screenshots/([\w-]+\.png)\)", (ROOT / "README.md").read_text())
     assert shown, "the README shows no screenshots"
+    shown += re.findall(
+        r"\]\(screenshots/([\w-]+\.png)\)", (ROOT / "docs" / "decisions.md").read_text()
+    )
     expected = {f"{name}-{size}.png" for name in screens(demo) for size in SIZES}
     assert set(shown) <= expected
     committed = {p.name for p in (ROOT / "docs" / "screenshots").glob("*.png")}

@@ -30,8 +30,7 @@ from assembly.models import (
 )
 from followup import services as followup_services
 from followup.models import Commitment, Update
-from proposals import services as proposal_services
-from proposals.demo import GARDEN_TITLE, GARDEN_V1, GARDEN_V2, seed_proposals
+from proposals.demo import GARDEN_TITLE, GARDEN_V2, seed_proposals
 from proposals.models import Proposal, Version
 from voting.domain import parse_policy
 from voting.models import Alternative, Decision, Round, Stance
@@ -240,7 +239,7 @@ def seed() -> None:
     live.save()
 
     _seed_decisions(users, assembly, past, live, groups["konut"], eviction, water, now)
-    _seed_loop(users, assembly, groups["su"], now)
+    _seed_loop(users, assembly, proposals["garden"], groups["su"], now)
 
     upcoming = Session.objects.create(
         assembly=assembly,
@@ -429,17 +428,13 @@ def _seed_decisions(
     cast_stance(users["fatma"], slow.pk, option="agree")
 
 
-def _seed_loop(users: dict[str, User], assembly: Assembly, water: WorkingGroup, now: Any) -> None:
+def _seed_loop(
+    users: dict[str, User], assembly: Assembly, proposal: Proposal, water: WorkingGroup, now: Any
+) -> None:
     """The whole cycle, through the services, as it happened in October: a proposal brought
     to a decision outside a session, an objection integrated into version 2, the second
     round adopting it, the record, and its commitments in every state."""
-    gul, hasan, zeynep = users["gul"], users["hasan"], users["zeynep"]
-    draft = proposal_services.create_proposal(
-        gul, assembly=assembly, title=GARDEN_TITLE, text=GARDEN_V1
-    )
-    proposal = proposal_services.change_state(gul, draft.pk, "open_discussion")
-    for username in ("zeynep", "fatma", "deniz"):
-        proposal_services.cosign(users[username], proposal.pk)
+    gul, hasan = users["gul"], users["hasan"]
     decision = create_decision(
         gul,
         assembly=assembly,
