@@ -17,6 +17,17 @@ def error_response(exc: ServiceError) -> Response:
     return Response(body, status=exc.http_status)
 
 
+class BodyMixin:
+    """Read a view's request body through a serializer; a bad body is DRF's 400."""
+
+    request: Any
+
+    def body(self, serializer_class: type[Any]) -> dict[str, Any]:
+        serializer = serializer_class(data=self.request.data)
+        serializer.is_valid(raise_exception=True)
+        return dict(serializer.validated_data)
+
+
 class ServiceErrorsMixin:
     """Map :class:`ServiceError` raised by a service to its HTTP status (400/403/404/409)."""
 

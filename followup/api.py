@@ -14,7 +14,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from assembly.models import WorkingGroup
-from config.api import ServiceErrorsMixin
+from config.api import BodyMixin, ServiceErrorsMixin
 from followup import domain, permissions, selectors, services
 from followup.models import Commitment, Status
 from realtime.errors import Invalid, NotFound
@@ -74,12 +74,7 @@ class CommitmentListView(ListAPIView):
         return selectors.search(self.request.user, self.request.query_params)
 
 
-class FollowupAPIView(ServiceErrorsMixin, APIView):
-    def body(self, serializer_class: type[drf.Serializer[Any]]) -> dict[str, Any]:
-        serializer = serializer_class(data=self.request.data)
-        serializer.is_valid(raise_exception=True)
-        return dict(serializer.validated_data)
-
+class FollowupAPIView(BodyMixin, ServiceErrorsMixin, APIView):
     def one(self, commitment_id: int, status: int = 200) -> Response:
         commitment = permissions.get_commitment_for_user(self.request.user, commitment_id)
         found = selectors.with_people(Commitment.objects.filter(pk=commitment.pk)).get()

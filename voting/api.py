@@ -16,7 +16,7 @@ from rest_framework.views import APIView
 
 from assembly import permissions as assembly_permissions
 from assembly.models import WorkingGroup
-from config.api import ServiceErrorsMixin
+from config.api import BodyMixin, ServiceErrorsMixin
 from proposals import permissions as proposal_permissions
 from realtime.errors import Invalid
 from voting import domain, permissions, selectors, services
@@ -153,12 +153,7 @@ class RecordBody(drf.Serializer[Any]):
     supersedes = drf.CharField(required=False, allow_blank=True, max_length=20)
 
 
-class DecisionAPIView(ServiceErrorsMixin, APIView):
-    def body(self, serializer_class: type[drf.Serializer[Any]]) -> dict[str, Any]:
-        serializer = serializer_class(data=self.request.data)
-        serializer.is_valid(raise_exception=True)
-        return dict(serializer.validated_data)
-
+class DecisionAPIView(BodyMixin, ServiceErrorsMixin, APIView):
     def summary(self, decision_id: int) -> Response:
         decision = permissions.get_decision_for_user(self.request.user, decision_id)
         return Response(selectors.decision_detail(decision))

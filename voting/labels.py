@@ -19,7 +19,7 @@ from django.utils.translation import gettext_lazy, ngettext, pgettext_lazy
 from proposals import permissions as proposal_permissions
 from proposals import selectors as proposal_selectors
 from proposals.rendering import word_diff
-from realtime.errors import Conflict, Forbidden, ServiceError
+from realtime.errors import Forbidden, ServiceError
 from voting import domain, permissions, selectors, services
 from voting.forms import ASYNC
 from voting.models import Decision, Method, Outcome, Participation, Record, Stance
@@ -526,16 +526,8 @@ def bring_page(proposal: Any, user: Any) -> dict[str, Any]:
     ]
     if proposal_permissions.is_coauthor(user, proposal):
         places.append((ASYNC, _("Outside a session, over days: the first round opens at once")))
-    refusal: ServiceError | None = None
-    pending = permissions.pending_on(proposal)
-    if proposal.state not in permissions.PROPOSAL_OPEN_STATES:
-        refusal = Conflict(_("Only a proposal in discussion can be brought to a decision."))
-    elif pending is not None:
-        refusal = Conflict(
-            _("A decision on this proposal is under way already: %(title)s.")
-            % {"title": pending.title}
-        )
-    elif not places:
+    refusal: ServiceError | None = permissions.bring_conflict(proposal)
+    if refusal is None and not places:
         refusal = Forbidden(
             _("The facilitators of a session and the proposal's co-authors bring it to a decision.")
         )

@@ -21,7 +21,7 @@ from assembly.models import (
     WorkingGroupMembership,
 )
 from proposals import permissions as proposal_permissions
-from realtime.errors import Forbidden, NotFound
+from realtime.errors import Conflict, Forbidden, NotFound
 from voting.models import Decision, Record
 
 
@@ -178,18 +178,35 @@ def sessions_to_decide_in(user: Any, assembly: Assembly) -> list[Session]:
     ]
 
 
-def can_bring_to_decision(user: Any, proposal: Any) -> bool:
-    """The proposal page's "Karara sun": the proposal is in discussion (or being decided,
-    between decisions), no decision on it is under way, and ``user`` may open one, in a
-    session they facilitate or, as a co-author, outside a session."""
+def bring_conflict(proposal: Any, method: str | None = None) -> Conflict | None:
+    """Why no decision may be opened on the proposal now, whoever asks, or None: it is not
+    in discussion (or being decided, between decisions), or a decision on it is under way
+    (a temperature check, ``method``, may be taken beside one)."""
     if proposal.state not in PROPOSAL_OPEN_STATES:
-        return False
+        return Conflict(
+            _("Only a proposal in discussion can be brought to a decision; this one is: %(state)s.")
+            % {"state": proposal.get_state_display()}
+        )
+    if method == "temperature":
+        return None
+    pending = pending_on(proposal)
+    if pending is not None:
+        return Conflict(
+            _("A decision on this proposal is under way already: %(title)s.")
+            % {"title": pending.title}
+        )
+    return None
+
+
+def can_bring_to_decision(user: Any, proposal: Any) -> bool:
+    """The proposal page's "Karara sun": nothing stands in the way (:func:`bring_conflict`)
+    and ``user`` may open one, in a session they facilitate or, as a co-author, outside."""
     if not (
         proposal_permissions.is_coauthor(user, proposal)
         or sessions_to_decide_in(user, proposal.assembly)
     ):
         return False
-    return pending_on(proposal) is None
+    return bring_conflict(proposal) is None
 
 
 def require_open_decision(

@@ -98,18 +98,9 @@ def _check_proposal(assembly: Assembly, proposal: Any, method: domain.Method, te
     if proposal.assembly_id != assembly.pk:
         raise Invalid(_("Some fields are not valid."), {"proposal": _("Another assembly's.")})
     locked = proposals.lock_proposal(proposal.pk)
-    if locked.state not in permissions.PROPOSAL_OPEN_STATES:
-        raise Conflict(
-            _("Only a proposal in discussion can be brought to a decision; this one is: %(state)s.")
-            % {"state": locked.get_state_display()}
-        )
-    if method is not domain.Method.TEMPERATURE:
-        pending = permissions.pending_on(locked)
-        if pending is not None:
-            raise Conflict(
-                _("A decision on this proposal is under way already: %(title)s.")
-                % {"title": pending.title}
-            )
+    conflict = permissions.bring_conflict(locked, method.value)
+    if conflict is not None:
+        raise conflict
     current: str = proposals.current_text(locked)
     if text and text.replace("\r\n", "\n").rstrip() != current.rstrip():
         raise Invalid(
