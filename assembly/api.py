@@ -12,7 +12,7 @@ from rest_framework.views import APIView
 
 from assembly import permissions, selectors
 from assembly.models import Session
-from realtime.errors import ServiceError
+from common.errors import ServiceError
 
 NO_STORE = {"Cache-Control": "no-store"}
 

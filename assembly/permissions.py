@@ -16,7 +16,7 @@ from assembly.models import (
     Task,
     Visibility,
 )
-from realtime.errors import Forbidden, NotFound
+from common.errors import Forbidden, NotFound
 
 
 def _user_id(user: Any) -> int | None:

@@ -16,7 +16,7 @@ from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from assembly import domain, events, permissions, selectors
+from assembly import domain, events, hooks, permissions, selectors
 from assembly.models import (
     AgendaItem,
     AgendaStatus,
@@ -37,7 +37,7 @@ from assembly.models import (
     WorkingGroupMembership,
 )
 from audit import services as audit
-from realtime.errors import Conflict, Forbidden, Invalid, NotFound
+from common.errors import Conflict, Forbidden, Invalid, NotFound
 from realtime.protocol import frame
 from realtime.publish import publish_on_commit, publish_snapshot
 
@@ -603,10 +603,7 @@ def check_in(actor: Any, session_id: int) -> bool:
         return False  # checked in a moment ago from another tab
     audit.record(actor, "attendance.checked_in", row, assembly_id=session.assembly_id)
     publish_presence(session.pk)
-    # Open decisions count those present; voting builds on sessions, hence the late import.
-    from voting.services import publish_open_tallies
-
-    publish_open_tallies(session.pk)
+    hooks.presence_changed.fire(hooks.PresenceChanged(session=session.pk))
     return True
 
 

@@ -24,10 +24,10 @@ from assembly.forms import AgendaItemForm, ProfileForm, SessionPlanForm, SignupF
 from assembly.middleware import CONTRAST_COOKIE, CONTRASTS, FONT_COOKIE, FONT_SIZES
 from assembly.models import AgendaStatus, HandKind, SessionStatus, Task, User
 from audit import permissions as audit_permissions
+from common.errors import NotFound, ServiceError
 from followup import presenters as followup_presenters
 from proposals.views import live_panel
 from realtime import protocol
-from realtime.errors import NotFound, ServiceError
 from voting import labels as voting_labels
 
 ONE_YEAR = 60 * 60 * 24 * 365

@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 
 from assembly import permissions as assembly_permissions
 from assembly.models import Assembly
-from realtime.errors import Forbidden, NotFound
+from common.errors import Forbidden, NotFound
 
 
 def is_operator(user: Any) -> bool:

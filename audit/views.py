@@ -8,7 +8,7 @@ from django.shortcuts import render
 
 from audit import permissions, selectors
 from audit.forms import EntryFilterForm, TrailFilterForm
-from realtime.errors import ServiceError
+from common.errors import ServiceError
 
 PER_PAGE = 50
 

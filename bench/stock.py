@@ -44,7 +44,7 @@ from django.urls import path
 from assembly import permissions as assembly_permissions
 from assembly import selectors as assembly_selectors
 from assembly import services as assembly_services
-from realtime.errors import ServiceError
+from common.errors import ServiceError
 from realtime.groups import session_group
 from voting import selectors as voting_selectors
 from voting import services as voting_services

@@ -6,7 +6,7 @@ from typing import Any
 
 from rest_framework.response import Response
 
-from realtime.errors import ServiceError
+from common.errors import ServiceError
 
 
 def error_response(exc: ServiceError) -> Response:

@@ -14,10 +14,10 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from assembly.models import WorkingGroup
+from common.errors import Invalid, NotFound
 from config.api import BodyMixin, ServiceErrorsMixin
 from followup import domain, permissions, selectors, services
 from followup.models import Commitment, Status
-from realtime.errors import Invalid, NotFound
 from voting import selectors as voting_selectors
 
 

@@ -15,9 +15,9 @@ from django.utils.translation import gettext as _
 
 from assembly import permissions as assembly_permissions
 from assembly.models import WorkingGroupMembership
+from common.errors import Conflict, Forbidden, NotFound
 from followup import domain
 from followup.models import Carrier, Commitment
-from realtime.errors import Conflict, Forbidden, NotFound
 from voting import permissions as voting_permissions
 from voting import selectors as voting_selectors
 from voting.models import Record

@@ -1,7 +1,7 @@
 """Every write to follow-up: add a commitment, take it on or step back, write an update.
 
 Each checks its gate in :mod:`followup.permissions`, applies :mod:`followup.domain`, writes
-in one transaction and adds an audit entry. Errors are the :mod:`realtime.errors` family,
+in one transaction and adds an audit entry. Errors are the :mod:`common.errors` family,
 mapped the same way by every adapter (page, API).
 """
 
@@ -16,9 +16,9 @@ from django.utils.translation import gettext as _
 
 from assembly.models import WorkingGroup
 from audit import services as audit
+from common.errors import Conflict, Forbidden, Invalid, NotFound
 from followup import domain, permissions
 from followup.models import Carrier, Commitment, Status, Update
-from realtime.errors import Conflict, Forbidden, Invalid, NotFound
 from voting.models import Record
 
 

@@ -11,11 +11,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from assembly import permissions as assembly_permissions
+from common.errors import NotFound, ServiceError
 from followup import permissions, presenters, selectors, services
 from followup.forms import CommitmentForm, UpdateForm
 from followup.models import Status
 from proposals.forms import add_service_error
-from realtime.errors import NotFound, ServiceError
 from voting import labels as voting_labels
 from voting import selectors as voting_selectors
 from voting.models import Record

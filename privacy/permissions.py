@@ -9,7 +9,7 @@ from typing import Any
 
 from django.utils.translation import gettext as _
 
-from realtime.errors import Conflict, Forbidden
+from common.errors import Conflict, Forbidden
 
 
 def can_see_own_data(user: Any) -> bool:

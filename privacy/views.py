@@ -14,9 +14,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from assembly.models import User
+from common.errors import ServiceError
 from privacy import labels, permissions, selectors, services
 from privacy.forms import LeaveForm
-from realtime.errors import ServiceError
 
 
 @login_required

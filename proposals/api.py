@@ -25,11 +25,11 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from assembly.models import Assembly, Membership, Role, WorkingGroup
+from common.errors import Forbidden, Invalid
 from config.api import ServiceErrorsMixin
 from proposals import domain, permissions, selectors, services
 from proposals import serializers as s
 from proposals.models import Amendment, CoAuthor, Comment, Proposal
-from realtime.errors import Forbidden, Invalid
 
 TAG = ["proposals"]
 

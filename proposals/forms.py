@@ -12,9 +12,9 @@ from django import forms
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from common.errors import ServiceError
 from proposals import domain
 from proposals.models import CommentKind
-from realtime.errors import ServiceError
 
 MARKDOWN_HELP = _(
     "Leave an empty line between paragraphs. "

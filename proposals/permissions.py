@@ -25,8 +25,8 @@ from assembly.models import (
     Task,
     WorkingGroupMembership,
 )
+from common.errors import Forbidden, NotFound
 from proposals.models import Amendment, CoAuthor, Comment, Proposal, State
-from realtime.errors import Forbidden, NotFound
 
 
 def _uid(user: Any) -> int | None:

@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from assembly.models import AgendaItem, Assembly, Session, SessionStatus
+from common.errors import NotFound
 from proposals import domain, permissions
 from proposals.models import (
     Amendment,
@@ -26,7 +27,6 @@ from proposals.models import (
     Version,
 )
 from proposals.rendering import render_markdown
-from realtime.errors import NotFound
 
 ADOPTED_OUTCOMES = ("adopted", "adopted_by_fallback")
 
@@ -155,7 +155,7 @@ def proposal_detail(proposal: Proposal) -> dict[str, Any]:
 
 
 def _record_url(record: Any) -> str:
-    from voting.services import record_url
+    from voting.selectors import record_url
 
     return record_url(record)
 

@@ -2,13 +2,14 @@
 
 Each service checks access through :mod:`proposals.permissions`, applies the rule from
 :mod:`proposals.domain` and writes in one transaction; errors are
-:mod:`realtime.errors` (400, 403, 404, 409 in the API). The order of checks is: the
+:mod:`common.errors` (400, 403, 404, 409 in the API). The order of checks is: the
 thing exists and may be read (404), the actor may do this (403), the input is valid
 (400), the proposal's state allows it (409).
 
 ``decision_round_opened``, ``decision_round_closed`` and ``decision_recorded`` keep a
-proposal's state in step with the decisions taken on it; :mod:`voting.services` calls
-them in the transaction that opens or closes a round or records a decision.
+proposal's state in step with the decisions taken on it: they follow :mod:`voting.hooks`
+(connected in ``ProposalsConfig.ready``), in the transaction that opens or closes a round
+or records a decision.
 """
 
 from __future__ import annotations
@@ -34,7 +35,8 @@ from assembly.models import (
 )
 from assembly.services import emit_in_session, lock_session
 from audit import services as audit
-from proposals import domain, events, permissions, selectors
+from common.errors import Conflict, Forbidden, Invalid, NotFound
+from proposals import domain, events, hooks, permissions, selectors
 from proposals.models import (
     Amendment,
     CoAuthor,
@@ -47,7 +49,7 @@ from proposals.models import (
     State,
     Version,
 )
-from realtime.errors import Conflict, Forbidden, Invalid, NotFound
+from voting import hooks as voting_hooks
 
 log = logging.getLogger(__name__)
 
@@ -281,7 +283,8 @@ def respond_to_invitation(actor: Any, proposal_id: int, *, accept: bool) -> CoAu
 def _new_version(
     proposal: Proposal, text: str, note: str, author: Any, amendment: Amendment | None = None
 ) -> Version:
-    """Version n+1 of a locked proposal; pending decisions on it follow the new text."""
+    """Version n+1 of a locked proposal; those who follow proposals are told
+    (``hooks.version_created``: decisions not yet taken show its text)."""
     last = Version.objects.filter(proposal=proposal).aggregate(n=Max("number"))["n"] or 0
     version = Version.objects.create(
         proposal=proposal,
@@ -293,19 +296,10 @@ def _new_version(
     )
     proposal.text = text
     proposal.save(update_fields=["text"])
-    _sync_pending_decisions(proposal, text)
+    hooks.version_created.fire(
+        hooks.VersionCreated(proposal=proposal.pk, number=version.number, text=text)
+    )
     return version
-
-
-def _sync_pending_decisions(proposal: Proposal, text: str) -> None:
-    """A decision on the proposal that has not concluded shows the text its next round will
-    ask about (a ranked decision keeps its alternatives). Rounds keep what they asked:
-    each opens on the version current then (``voting.services.open_round``)."""
-    from voting.models import Decision, Method
-
-    Decision.objects.filter(
-        proposal=proposal, status__in=[Decision.Status.DRAFT, Decision.Status.BETWEEN]
-    ).exclude(method=Method.RANKED).update(text=text)
 
 
 @transaction.atomic
@@ -989,66 +983,55 @@ def _follow(proposal: Proposal, action: domain.Action) -> bool:
     return True
 
 
-@transaction.atomic
-def decision_round_opened(round_: Any) -> None:
-    """A round of a decision on a proposal opened: the proposal is being decided."""
-    from voting.models import Decision, Method
-
-    decision = Decision.objects.filter(pk=round_.decision_id).first()
-    if decision is None or decision.proposal_id is None or decision.method == Method.TEMPERATURE:
+def decision_round_opened(event: voting_hooks.RoundOpened) -> None:
+    """A round of a decision on a proposal opened: the proposal is being decided (a
+    temperature check is not a decision and does not move it)."""
+    if event.proposal is None or event.method == "temperature":
         return
-    proposal = _lock(decision.proposal_id)
+    proposal = _lock(event.proposal)
     if proposal.state == State.DISCUSSION:
         _follow(proposal, domain.Action.PUT_TO_DECISION)
 
 
-@transaction.atomic
-def decision_round_closed(round_: Any) -> None:
-    """A round closed adopted: the proposal is adopted. For a ranked decision won by a
-    promoted amendment, that amendment's text becomes the last version first."""
-    from voting.models import Alternative, Decision, Method
-
-    if round_.closed_at is None or round_.outcome not in ADOPTED_OUTCOMES:
+def decision_round_closed(event: voting_hooks.RoundClosed) -> None:
+    """A round closed adopted: the proposal is adopted at the version the round asked
+    about. For a ranked decision won by a promoted amendment, that amendment's text becomes
+    the last version first, and the adopted one."""
+    if event.proposal is None or event.outcome not in ADOPTED_OUTCOMES:
         return
-    decision = Decision.objects.filter(pk=round_.decision_id).first()
-    if decision is None or decision.proposal_id is None:
-        return
-    proposal = _lock(decision.proposal_id)
+    proposal = _lock(event.proposal)
     if proposal.state != State.DECISION:
         return
-    adopted = round_.version
-    if decision.method == Method.RANKED:
-        winner = (round_.result or {}).get("winner")
-        alternative = Alternative.objects.filter(decision=decision, key=winner).first()
-        if alternative is not None and alternative.text and alternative.text != proposal.text:
-            amendment = (
-                Amendment.objects.filter(
-                    proposal=proposal, status=Amendment.Status.PROMOTED, text=alternative.text
-                )
-                .order_by("id")
-                .first()
+    adopted = Version.objects.filter(pk=event.version).first() if event.version else None
+    if event.method == "ranked" and event.winner_text and event.winner_text != proposal.text:
+        amendment = (
+            Amendment.objects.filter(
+                proposal=proposal, status=Amendment.Status.PROMOTED, text=event.winner_text
             )
-            if amendment is not None:
-                version = _new_version(
-                    proposal,
-                    amendment.text,
-                    _("Amendment #%(id)s adopted by ranked choice.") % {"id": amendment.pk},
-                    amendment.author,
-                    amendment,
-                )
-                audit.record(
-                    None,
-                    "proposal.amendment_accepted",
-                    amendment,
-                    assembly_id=proposal.assembly_id,
-                    before={"status": amendment.status},
-                    after={"status": Amendment.Status.ACCEPTED, "version": version.number},
-                )
-                amendment.status = Amendment.Status.ACCEPTED
-                amendment.version = version
-                amendment.decided_at = timezone.now()
-                amendment.save()
-                adopted = version
+            .order_by("id")
+            .first()
+        )
+        if amendment is not None:
+            version = _new_version(
+                proposal,
+                amendment.text,
+                _("Amendment #%(id)s adopted by ranked choice.") % {"id": amendment.pk},
+                amendment.author,
+                amendment,
+            )
+            audit.record(
+                None,
+                "proposal.amendment_accepted",
+                amendment,
+                assembly_id=proposal.assembly_id,
+                before={"status": amendment.status},
+                after={"status": Amendment.Status.ACCEPTED, "version": version.number},
+            )
+            amendment.status = Amendment.Status.ACCEPTED
+            amendment.version = version
+            amendment.decided_at = timezone.now()
+            amendment.save()
+            adopted = version
     if _follow(proposal, domain.Action.ADOPT):
         # The version the assembly adopted: what the round asked about (or the amendment
         # that won a ranked choice); the register entry cites it.
@@ -1056,23 +1039,22 @@ def decision_round_closed(round_: Any) -> None:
         proposal.save(update_fields=["adopted_version"])
 
 
-@transaction.atomic
-def decision_recorded(record: Any) -> None:
+def decision_recorded(event: voting_hooks.Recorded) -> None:
     """A decision on the proposal entered the register without adopting it: the proposal
     is not adopted (or, for ``needs_discussion``, back in discussion)."""
-    from voting.models import Decision, Method
-
-    if record.outcome in ADOPTED_OUTCOMES or record.outcome == "informational":
+    if (
+        event.proposal is None
+        or event.outcome in ADOPTED_OUTCOMES
+        or event.method == "temperature"
+        or event.outcome == "informational"
+    ):
         return
-    decision = Decision.objects.filter(pk=record.decision_id).first()
-    if decision is None or decision.proposal_id is None or decision.method == Method.TEMPERATURE:
-        return
-    proposal = _lock(decision.proposal_id)
+    proposal = _lock(event.proposal)
     if proposal.state != State.DECISION or selectors.has_open_round(proposal):
         return
     _follow(
         proposal,
         domain.Action.RETURN_TO_DISCUSSION
-        if record.outcome == "needs_discussion"
+        if event.outcome == "needs_discussion"
         else domain.Action.NOT_ADOPT,
     )

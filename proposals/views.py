@@ -33,6 +33,7 @@ from django.views.decorators.http import require_http_methods
 from assembly import permissions as assembly_permissions
 from assembly import selectors as assembly_selectors
 from assembly.models import Assembly, Role, User, WorkingGroup
+from common.errors import NotFound, ServiceError
 from proposals import domain, permissions, selectors, services
 from proposals.forms import (
     AmendmentForm,
@@ -63,7 +64,6 @@ from proposals.models import (
 )
 from proposals.rendering import diff_counts as _diff_counts
 from proposals.rendering import marked_diff, render_markdown
-from realtime.errors import NotFound, ServiceError
 
 Bound = dict[str, forms.Form]
 

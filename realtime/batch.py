@@ -23,8 +23,8 @@ from typing import Any, Generic, TypeVar
 
 from django.utils import translation
 
+from common.errors import ServiceError
 from realtime import dbpool
-from realtime.errors import ServiceError
 from realtime.protocol import Command, CommandContext
 
 log = logging.getLogger(__name__)

@@ -19,8 +19,8 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from assembly import permissions, selectors
+from common.errors import RateLimited, ServiceError, Unavailable
 from realtime import auth, dbpool, hub, protocol
-from realtime.errors import RateLimited, ServiceError, Unavailable
 from realtime.ratelimit import TokenBucket, member_windows
 
 log = logging.getLogger(__name__)

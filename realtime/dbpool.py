@@ -28,7 +28,7 @@ from django.db import (
 )
 from django.utils.translation import gettext
 
-from realtime.errors import Unavailable
+from common.errors import Unavailable
 
 log = logging.getLogger(__name__)
 

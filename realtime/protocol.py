@@ -14,7 +14,7 @@ from typing import Any, ClassVar, Protocol
 
 from django.utils.translation import gettext as _
 
-from realtime.errors import Invalid, ServiceError, TooLarge
+from common.errors import Invalid, ServiceError, TooLarge
 
 MAX_ID_LENGTH = 100
 

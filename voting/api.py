@@ -16,9 +16,9 @@ from rest_framework.views import APIView
 
 from assembly import permissions as assembly_permissions
 from assembly.models import WorkingGroup
+from common.errors import Invalid
 from config.api import BodyMixin, ServiceErrorsMixin
 from proposals import permissions as proposal_permissions
-from realtime.errors import Invalid
 from voting import domain, permissions, selectors, services
 from voting.serializers import RecordSerializer
 

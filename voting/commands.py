@@ -9,8 +9,8 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from assembly import permissions as assembly_permissions
+from common.errors import Invalid, ServiceError
 from proposals import permissions as proposal_permissions
-from realtime.errors import Invalid, ServiceError
 from realtime.protocol import (
     Boolean,
     Choice,
@@ -25,7 +25,7 @@ from realtime.protocol import (
     batch,
     command,
 )
-from voting import domain, services
+from voting import domain, selectors, services
 
 
 @command(
@@ -154,4 +154,4 @@ def decision_record(ctx: CommandContext, data: dict[str, Any]) -> dict[str, Any]
         supersedes=data["supersedes"] or None,
         session_id=ctx.session_id,
     )
-    return {"decision": record.decision_id, "ref": record.ref, "url": services.record_url(record)}
+    return {"decision": record.decision_id, "ref": record.ref, "url": selectors.record_url(record)}

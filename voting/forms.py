@@ -6,7 +6,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from realtime.errors import ServiceError
+from common.errors import ServiceError
 from voting.models import Method, Record
 
 

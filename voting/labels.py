@@ -16,10 +16,10 @@ from django.utils import formats
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext, pgettext_lazy
 
+from common.errors import Forbidden, ServiceError
 from proposals import permissions as proposal_permissions
 from proposals import selectors as proposal_selectors
 from proposals.rendering import word_diff
-from realtime.errors import Forbidden, ServiceError
 from voting import domain, permissions, selectors, services
 from voting.forms import ASYNC
 from voting.models import Decision, Method, Outcome, Participation, Record, Stance
@@ -299,7 +299,7 @@ def record_row(record: Record) -> dict[str, Any]:
     status = selectors.record_status(record)
     return {
         "record": record,
-        "url": services.record_url(record),
+        "url": selectors.record_url(record),
         "outcome": outcome_label(record.outcome),
         "method": method_label(record.method),
         "status": status,
@@ -358,7 +358,7 @@ def record_page(record: Record, user: Any = None) -> dict[str, Any]:
     status = selectors.record_status(record)
     return {
         "record": record,
-        "url": services.record_url(record),
+        "url": selectors.record_url(record),
         "outcome": outcome_label(record.outcome),
         "method": method_label(record.method),
         "rule": rule_text(record.method, record.policy),
@@ -667,7 +667,7 @@ def live_extras(decisions: list[dict[str, Any]], user: Any) -> dict[str, dict[st
         extras[str(decision.pk)] = {
             "mine": _mine(decision, user) if decision.status == Decision.Status.OPEN else None,
             "winner": (last.result or {}).get("winner") if last else None,
-            "url": services.record_url(record) if record is not None else None,
+            "url": selectors.record_url(record) if record is not None else None,
         }
     return extras
 

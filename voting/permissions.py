@@ -20,8 +20,8 @@ from assembly.models import (
     Task,
     WorkingGroupMembership,
 )
+from common.errors import Conflict, Forbidden, NotFound
 from proposals import permissions as proposal_permissions
-from realtime.errors import Conflict, Forbidden, NotFound
 from voting.models import Decision, Record
 
 

@@ -4,7 +4,7 @@ from typing import Any
 
 from rest_framework import serializers
 
-from voting import selectors, services
+from voting import selectors
 from voting.models import Record
 
 
@@ -34,5 +34,5 @@ class RecordSerializer(serializers.Serializer[Record]):
 
     def to_representation(self, instance: Record) -> dict[str, Any]:
         request = self.context.get("request")
-        url = services.record_url(instance)
+        url = selectors.record_url(instance)
         return selectors.record_json(instance, request.build_absolute_uri(url) if request else url)

@@ -23,10 +23,11 @@ from django.utils.translation import gettext as _
 from assembly.models import Assembly, Session, SessionStatus
 from assembly.services import emit_in_session, lock_session
 from audit import services as audit
-from realtime.errors import Conflict, Forbidden, Invalid, NotFound, ServiceError
+from common.errors import Conflict, Forbidden, Invalid, NotFound, ServiceError
+from proposals import services as proposals_services
 from realtime.protocol import frame
 from realtime.publish import publish_snapshot
-from voting import domain, events, permissions, secrecy, selectors
+from voting import domain, events, hooks, permissions, secrecy, selectors
 from voting.models import (
     Alternative,
     Decision,
@@ -43,14 +44,6 @@ MAX_ROUND_SECONDS = 60 * 60 * 24 * 60  # sixty days, for asynchronous decisions
 MAX_REASON = 2000
 MAX_STATEMENT = 10_000
 RECORDABLE = {Decision.Status.BETWEEN, Decision.Status.CONCLUDED}
-
-
-def proposals_services() -> Any:
-    """Proposals follow the decisions taken on them (their state, an adopted amendment).
-    Imported late: proposals build on voting's models too."""
-    from proposals import services
-
-    return services
 
 
 # --- Creating -----------------------------------------------------------------------------
@@ -94,14 +87,13 @@ MAX_ALTERNATIVES = 20
 def _check_proposal(assembly: Assembly, proposal: Any, method: domain.Method, text: str) -> str:
     """A decision may be opened on a proposal of this assembly that is being discussed or
     decided, with no other decision on it under way; it asks about the current version."""
-    proposals = proposals_services()
     if proposal.assembly_id != assembly.pk:
         raise Invalid(_("Some fields are not valid."), {"proposal": _("Another assembly's.")})
-    locked = proposals.lock_proposal(proposal.pk)
+    locked = proposals_services.lock_proposal(proposal.pk)
     conflict = permissions.bring_conflict(locked, method.value)
     if conflict is not None:
         raise conflict
-    current: str = proposals.current_text(locked)
+    current: str = proposals_services.current_text(locked)
     if text and text.replace("\r\n", "\n").rstrip() != current.rstrip():
         raise Invalid(
             _("Some fields are not valid."),
@@ -122,7 +114,7 @@ def _check_alternatives(
         return []
     chosen = list(alternatives)
     if not chosen and proposal is not None:
-        chosen = proposals_services().ranked_alternatives(proposal)
+        chosen = proposals_services.ranked_alternatives(proposal)
     cleaned = []
     for title, body in chosen:
         title = (title or "").strip()
@@ -323,7 +315,7 @@ def open_round(
     if decision.proposal_id is not None:
         # The proposal is locked first: a new version made at this moment either comes
         # before the round (which then asks about it) or is refused while the round is open.
-        version = proposals_services().version_for_round(decision.proposal_id)
+        version = proposals_services.version_for_round(decision.proposal_id)
         if decision.method != domain.Method.RANKED:
             decision.text = version.text
     session = None
@@ -356,8 +348,14 @@ def open_round(
     )
     decision.status = Decision.Status.OPEN
     decision.save(update_fields=["status", "text"])
-    if decision.proposal_id is not None:
-        proposals_services().decision_round_opened(round_)
+    hooks.round_opened.fire(
+        hooks.RoundOpened(
+            decision=decision.pk,
+            proposal=decision.proposal_id,
+            method=decision.method,
+            round=round_.number,
+        )
+    )
     if session is not None:
         emit_in_session(
             session,
@@ -851,8 +849,17 @@ def _close(round_: Round, decision: Decision, actor: Any, fallback: bool) -> Rou
     )
     decision.status = status
     decision.save(update_fields=["status"])
-    if decision.proposal_id is not None:
-        proposals_services().decision_round_closed(round_)
+    hooks.round_closed.fire(
+        hooks.RoundClosed(
+            decision=decision.pk,
+            proposal=decision.proposal_id,
+            method=decision.method,
+            round=round_.number,
+            outcome=round_.outcome,
+            version=round_.version_id,
+            winner_text=_winner_text(decision, result) if method is domain.Method.RANKED else None,
+        )
+    )
     if decision.session_id is not None:
         session = lock_session(decision.session_id)
         ranked = method is domain.Method.RANKED
@@ -871,6 +878,17 @@ def _close(round_: Round, decision: Decision, actor: Any, fallback: bool) -> Rou
             ),
         )
     return round_
+
+
+def _winner_text(decision: Decision, result: domain.Result) -> str | None:
+    """The text of a ranked round's winning alternative (an amendment's, perhaps)."""
+    if result.winner is None:
+        return None
+    return (
+        Alternative.objects.filter(decision=decision, key=result.winner)
+        .values_list("text", flat=True)
+        .first()
+    )
 
 
 @transaction.atomic
@@ -997,7 +1015,7 @@ def resolve_dissent(
         if new_text is not None and len(new_text) > 100_000:
             raise Invalid(_("Some fields are not valid."), {"text": _("Too long.")})
         if decision.proposal_id is not None:
-            version = proposals_services().integrate_objection(
+            version = proposals_services.integrate_objection(
                 actor,
                 decision.proposal_id,
                 text=new_text,
@@ -1051,9 +1069,6 @@ def _objection_words(stance: Stance, secret: bool) -> dict[str, Any]:
 
 
 # --- The register -----------------------------------------------------------------------------
-
-
-record_url = selectors.record_url
 
 
 @transaction.atomic
@@ -1143,13 +1158,19 @@ def record_decision(
     )
     decision.status = Decision.Status.RECORDED
     decision.save(update_fields=["status"])
-    if decision.proposal_id is not None:
-        proposals_services().decision_recorded(record)
+    hooks.recorded.fire(
+        hooks.Recorded(
+            decision=decision.pk,
+            proposal=decision.proposal_id,
+            method=decision.method,
+            outcome=record.outcome,
+        )
+    )
     if decision.session_id is not None:
         session = lock_session(decision.session_id)
         emit_in_session(
             session,
-            events.Recorded(decision=decision.pk, ref=record.ref, url=record_url(record)),
+            events.Recorded(decision=decision.pk, ref=record.ref, url=selectors.record_url(record)),
         )
     return record
 
@@ -1160,7 +1181,7 @@ def _recorded_version(decision: Decision, last: Round) -> Any:
     if decision.proposal_id is None:
         return None
     if last.outcome in selectors.ADOPTED:
-        adopted = proposals_services().adopted_version(decision.proposal_id)
+        adopted = proposals_services.adopted_version(decision.proposal_id)
         if adopted is not None:
             return adopted
     return last.version

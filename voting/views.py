@@ -23,11 +23,11 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from assembly import permissions as assembly_permissions
 from assembly.selectors import assemblies_for
+from common.errors import ServiceError
 from followup import presenters as followup_presenters
 from followup import selectors as followup_selectors
 from followup.models import Status
 from proposals import permissions as proposal_permissions
-from realtime.errors import ServiceError
 from voting import labels, permissions, selectors, services
 from voting.forms import (
     ASYNC,
@@ -128,7 +128,7 @@ class RegisterFeed(Feed):
 
     def item_link(self, item: Any) -> str:
         if isinstance(item, Record):
-            return services.record_url(item)
+            return selectors.record_url(item)
         # One link per update, so that each is its own entry of the feed.
         return followup_selectors.url(item.commitment) + f"#update-{item.pk}"
 
@@ -141,7 +141,7 @@ class RegisterFeed(Feed):
 
 def export_json(request: HttpRequest) -> HttpResponse:
     rows = [
-        selectors.record_json(r, request.build_absolute_uri(services.record_url(r)))
+        selectors.record_json(r, request.build_absolute_uri(selectors.record_url(r)))
         for r in _records(request)[:EXPORT_LIMIT]
     ]
     response = JsonResponse(
@@ -184,7 +184,9 @@ def export_csv(request: HttpRequest) -> HttpResponse:
     writer = csv.writer(response)
     writer.writerow(CSV_COLUMNS)
     for record in _records(request)[:EXPORT_LIMIT]:
-        row = selectors.record_json(record, request.build_absolute_uri(services.record_url(record)))
+        row = selectors.record_json(
+            record, request.build_absolute_uri(selectors.record_url(record))
+        )
         tally = row["tally"] or {}
         values = {
             **row,
@@ -301,7 +303,7 @@ def decision_record(request: HttpRequest, decision_id: int) -> HttpResponse:
         messages.error(request, labels.error_text(exc))
         return _back(decision_id)
     messages.success(request, _("Decision recorded as %(ref)s") % {"ref": record.ref})
-    return redirect(services.record_url(record))
+    return redirect(selectors.record_url(record))
 
 
 @login_required

@@ -8,7 +8,7 @@ from contextlib import contextmanager
 import pytest
 
 from assembly.models import Session
-from realtime.errors import ServiceError
+from common.errors import ServiceError
 
 
 def seq_of(session: Session) -> int:

@@ -7,8 +7,8 @@ from django.test import Client
 
 from assembly import selectors, services
 from assembly.models import AgendaItem, Assembly
+from common.errors import Forbidden, Invalid
 from proposals.models import Proposal
-from realtime.errors import Forbidden, Invalid
 
 pytestmark = pytest.mark.django_db
 

@@ -10,7 +10,7 @@ from django.urls import reverse
 
 from assembly import services
 from assembly.models import User
-from realtime.errors import Invalid
+from common.errors import Invalid
 
 pytestmark = pytest.mark.django_db
 

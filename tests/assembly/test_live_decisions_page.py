@@ -13,7 +13,7 @@ from assembly import services as assembly_services
 from assembly.models import Session, User
 from assembly.views import _form_data
 from realtime import protocol
-from voting import services
+from voting import selectors, services
 from voting.models import Decision, Record, Stance
 
 
@@ -123,7 +123,7 @@ def test_a_decision_runs_from_the_live_screen_without_javascript(
     ).content.decode()
     record = Record.objects.get(decision=consensus)
     assert f"Karar {record.ref} numarasıyla kaydedildi" in page
-    assert services.record_url(record) in page
+    assert selectors.record_url(record) in page
 
 
 def test_a_ranked_stance_comes_from_several_selects(

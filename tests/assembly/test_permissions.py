@@ -6,7 +6,7 @@ import pytest
 
 from assembly import permissions
 from assembly.models import Visibility
-from realtime.errors import NotFound, ServiceError
+from common.errors import NotFound, ServiceError
 
 pytestmark = pytest.mark.django_db
 

@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from assembly import services
 from assembly.models import Invitation, Membership, Role, User
-from realtime.errors import Conflict, Invalid
+from common.errors import Conflict, Invalid
 
 pytestmark = pytest.mark.django_db
 

@@ -7,7 +7,7 @@ from django.test import Client
 
 from assembly import services
 from assembly.models import WorkingGroup, WorkingGroupMembership
-from realtime.errors import Forbidden, NotFound
+from common.errors import Forbidden, NotFound
 
 pytestmark = pytest.mark.django_db
 

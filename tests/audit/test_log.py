@@ -17,8 +17,8 @@ from assembly.models import SessionStatus
 from audit import labels
 from audit import services as audit
 from audit.models import AppendOnly, Entry
+from common.errors import ServiceError
 from proposals import services as proposal_services
-from realtime.errors import ServiceError
 from tests.conftest import need, uses_postgres
 from tests.voting.conftest import check_in, new_decision
 from voting import services as voting_services

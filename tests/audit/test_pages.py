@@ -17,7 +17,7 @@ from assembly.models import User
 from audit import permissions
 from audit import services as audit
 from audit.models import Entry
-from realtime.errors import Forbidden, NotFound
+from common.errors import Forbidden, NotFound
 from tests.conftest import make_user
 from tests.voting.conftest import new_decision
 from voting import services as voting_services

@@ -20,6 +20,7 @@ from followup.models import Commitment, Update
 from tests.assembly.helpers import refused
 from tests.proposals.conftest import client_for
 from tests.voting.conftest import new_decision
+from voting import selectors as voting_selectors
 from voting import services as voting
 
 pytestmark = pytest.mark.django_db
@@ -170,7 +171,7 @@ def test_the_register_shows_commitments_publicly(assembly, record, commitment, m
     assembly.save(update_fields=["is_public"])
     services.post_update(member, commitment.pk, status="done", note="Teklifler alındı.")
     anonymous = client_for(None)
-    page = anonymous.get(voting.record_url(record)).content.decode()
+    page = anonymous.get(voting_selectors.record_url(record)).content.decode()
     assert "Depo için üç teklif al" in page and "Teklifler alındı." in page
     items = anonymous.get("/api/v1/decisions/").json()["results"]
     (followup,) = items[0]["followups"]
@@ -225,7 +226,7 @@ def test_the_api(record, member, member2, wg_member) -> None:
 
 def test_the_pages_without_javascript(record, member, member2) -> None:
     client = client_for(member)
-    page = client.get(voting.record_url(record))
+    page = client.get(voting_selectors.record_url(record))
     assert b'action="/decision/%d/followups/#followup-new"' % record.decision_id in page.content
     refused_form = client.post(f"/decision/{record.decision_id}/followups/", {"title": ""})
     assert refused_form.status_code == 400

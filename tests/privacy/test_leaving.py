@@ -14,9 +14,9 @@ from django.urls import reverse
 from assembly import services as assembly_services
 from assembly.models import Hand, Membership, SessionTask, User, WorkingGroup
 from audit.models import Entry
+from common.errors import Conflict, Forbidden
 from privacy import selectors, services
 from proposals import services as proposal_services
-from realtime.errors import Conflict, Forbidden
 from tests.voting.conftest import new_decision
 from voting import selectors as voting_selectors
 from voting import services as voting_services

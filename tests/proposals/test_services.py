@@ -10,6 +10,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from assembly.models import AgendaItem, Session, SessionStatus, SessionTask, Task
+from common.errors import Conflict, Forbidden, Invalid, NotFound
 from proposals import selectors, services
 from proposals.models import (
     Amendment,
@@ -21,7 +22,6 @@ from proposals.models import (
     Reaction,
     Version,
 )
-from realtime.errors import Conflict, Forbidden, Invalid, NotFound
 from tests.proposals.conftest import TEXT, make_proposal
 from voting import services as voting
 

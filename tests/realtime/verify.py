@@ -21,7 +21,7 @@ from django.test import TestCase
 
 from assembly import selectors
 from assembly.models import Session
-from realtime.errors import ServiceError
+from common.errors import ServiceError
 
 
 class SeqGap(AssertionError):

@@ -11,7 +11,7 @@ from urllib.parse import urlencode
 from django.db import transaction
 from django.test import Client
 
-from realtime.errors import ServiceError
+from common.errors import ServiceError
 from tests.security.world import TEXT, Route, World, url_kwargs
 
 METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")

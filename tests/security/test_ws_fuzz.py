@@ -13,9 +13,9 @@ from hypothesis import HealthCheck, assume, given
 from hypothesis import settings as hsettings
 from hypothesis import strategies as st
 
+from common.errors import Invalid
 from config.asgi import application
 from realtime import protocol
-from realtime.errors import Invalid
 from tests.realtime.conftest import ORIGIN, WAIT, login_cookie
 from tests.security.state import snapshot
 

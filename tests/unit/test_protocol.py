@@ -6,8 +6,8 @@ import json
 
 import pytest
 
+from common.errors import HTTP_STATUS, Invalid, TooLarge
 from realtime import protocol
-from realtime.errors import HTTP_STATUS, Invalid, TooLarge
 from realtime.protocol import REGISTRY, Choice, Integer, InvalidFor, Text, parse_frame, validate
 
 LIMIT = 64 * 1024

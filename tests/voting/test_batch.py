@@ -15,7 +15,7 @@ from django.db import transaction
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from realtime.errors import ServiceError
+from common.errors import ServiceError
 from tests.conftest import need, uses_postgres
 from tests.voting.conftest import new_decision
 from voting import services

@@ -333,7 +333,7 @@ async def test_decision_record(sockets, live_round, facilitator, member) -> None
         {"decision": live_round.pk, "statement": "Depo kurulacak.", "review_at": "2099-01-31"},
     )
     record = await run(Record.objects.select_related("assembly").get)(decision=live_round)
-    url = await run(services.record_url)(record)
+    url = await run(selectors.record_url)(record)
     assert reply == {"decision": live_round.pk, "ref": record.ref, "url": url}
     frame = await w.event("decision.recorded", seq + 1)
     assert frame["data"] == {"decision": live_round.pk, "ref": record.ref, "url": url}

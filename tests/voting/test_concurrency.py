@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from realtime.errors import ServiceError
+from common.errors import ServiceError
 from tests.assembly.test_concurrency import run_together
 from tests.conftest import make_user, need, uses_postgres
 from tests.realtime.verify import recorded_frames

@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 from proposals import services as proposal_services
 from tests.proposals.conftest import TEXT, client_for, make_proposal
-from voting import services
+from voting import selectors, services
 from voting.domain import Policy
 from voting.models import Decision
 
@@ -158,7 +158,7 @@ def test_the_pages_show_rounds_on_versions_and_their_diff(
     services.cast_stance(member, decision.pk, option="consent")
     services.close_round(facilitator, decision.pk)
     record = services.record_decision(facilitator, decision.pk, statement="Depo kurulur.")
-    public = client_for(member2).get(services.record_url(record)).content.decode()
+    public = client_for(member2).get(selectors.record_url(record)).content.decode()
     assert f'href="/proposals/{open_proposal.pk}/versions/2/"' in public
     assert f'href="/proposals/{open_proposal.pk}/versions/1/"' in public
     assert "<ins>" in public and "bütçesinden" in public  # the word diff between rounds

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from assembly.models import Membership, Role, Session, User, WorkingGroup, WorkingGroupMembership
-from realtime.errors import ServiceError
+from common.errors import ServiceError
 from tests.conftest import make_user, need, uses_postgres
 from tests.voting.conftest import check_in, new_decision
 from voting import permissions, selectors, services

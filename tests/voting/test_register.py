@@ -16,7 +16,7 @@ from django.utils import timezone, translation
 from assembly.models import Assembly, Membership, Role
 from tests.conftest import make_user
 from tests.voting.conftest import check_in, new_decision
-from voting import labels, services
+from voting import labels, selectors, services
 from voting.models import Record, Round, Stance
 
 pytestmark = pytest.mark.django_db
@@ -83,7 +83,7 @@ def deniz(public) -> object:
 
 
 def url_of(record: Record) -> str:
-    return services.record_url(record)
+    return selectors.record_url(record)
 
 
 def api(params: dict | None = None, user=None) -> dict:

@@ -23,7 +23,7 @@ from assembly.models import (
     WorkingGroup,
     WorkingGroupMembership,
 )
-from realtime.errors import ServiceError
+from common.errors import ServiceError
 from tests.assembly.helpers import refused, seq_of
 from tests.conftest import make_user
 from tests.realtime.verify import snapshot, verify_action
@@ -890,7 +890,7 @@ def test_supersedes_links_both_ways(assembly, member) -> None:
     assert old_record.superseded_by == new_record
     assert selectors.record_status(old_record) == "superseded"
     assert selectors.record_status(Record.objects.get(pk=new_record.pk)) == "in_force"
-    url = services.record_url(old_record)
+    url = selectors.record_url(old_record)
     assert selectors.record_json(old_record, url)["superseded_by"] == new_record.ref
     assert selectors.record_json(new_record, url)["supersedes"] == old_record.ref
     # Only once; and the reference must exist in this assembly.
@@ -1011,7 +1011,7 @@ def test_a_secret_decision_keeps_reasons_but_never_who(
     assert sorted(d["reason"] for d in record.dissent) == ["Bu işte yokum.", "Bütçe belirsiz."]
     for entry in record.dissent:
         assert entry.get("name") is None and entry.get("member") is None
-    public = selectors.record_json(record, services.record_url(record))
+    public = selectors.record_json(record, selectors.record_url(record))
     everything = json.dumps(
         [public, record.dissent, record.rounds, record.result], ensure_ascii=False
     )
@@ -1100,7 +1100,7 @@ def test_a_decision_life_keeps_clients_in_step(present, facilitator, member, mem
     assert frames[0]["data"] == {
         "decision": decision.pk,
         "ref": record.ref,
-        "url": services.record_url(record),
+        "url": selectors.record_url(record),
     }
     entry = snapshot(pk, member)["decisions"][0]
     assert (entry["status"], entry["ref"], entry["round"]) == ("recorded", record.ref, 2)
