@@ -10,11 +10,10 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone, translation
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_POST
@@ -25,25 +24,13 @@ from assembly.middleware import CONTRAST_COOKIE, CONTRASTS, FONT_COOKIE, FONT_SI
 from assembly.models import AgendaStatus, HandKind, SessionStatus, Task, User
 from audit import permissions as audit_permissions
 from common.errors import NotFound, ServiceError
+from common.web import error_page, redirect_back, refused
 from followup import presenters as followup_presenters
-from proposals.views import live_panel
+from proposals.presenters import live_panel
 from realtime import protocol
-from voting import labels as voting_labels
+from voting import presenters as voting_presenters
 
 ONE_YEAR = 60 * 60 * 24 * 365
-
-
-def _back(request: HttpRequest, default: str) -> HttpResponseRedirect:
-    target = request.POST.get("next") or request.META.get("HTTP_REFERER") or default
-    if not url_has_allowed_host_and_scheme(
-        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        target = default
-    return HttpResponseRedirect(target)
-
-
-def _error_page(request: HttpRequest, exc: ServiceError) -> HttpResponse:
-    return render(request, "error.html", {"error": exc}, status=exc.http_status)
 
 
 def home(request: HttpRequest) -> HttpResponse:
@@ -61,7 +48,7 @@ def assembly_detail(request: HttpRequest, slug: str) -> HttpResponse:
     try:
         assembly = permissions.get_assembly_for_user(request.user, slug)
     except ServiceError as exc:
-        return _error_page(request, exc)
+        return error_page(request, exc)
     sessions = selectors.sessions_for_assembly(assembly, request.user)
     return render(
         request,
@@ -101,7 +88,7 @@ def group_membership(request: HttpRequest, group_id: int) -> HttpResponse:
             messages.success(request, _("You are now in the working group."))
     except ServiceError as exc:
         messages.error(request, str(exc.message))
-    return _back(request, reverse("home"))
+    return redirect_back(request, reverse("home"))
 
 
 @login_required
@@ -111,7 +98,7 @@ def invitation_create(request: HttpRequest, slug: str) -> HttpResponse:
         assembly = permissions.get_assembly_for_user(request.user, slug)
         invitation = services.create_invitation(request.user, assembly)
     except ServiceError as exc:
-        return _error_page(request, exc)
+        return error_page(request, exc)
     link = request.build_absolute_uri(reverse("join", args=[invitation.token]))
     return render(
         request,
@@ -125,7 +112,7 @@ def join(request: HttpRequest, token: str) -> HttpResponse:
     try:
         invitation = services.valid_invitation(token)
     except ServiceError as exc:
-        return _error_page(request, exc)
+        return error_page(request, exc)
     signup = SignupForm(request.POST or None) if not request.user.is_authenticated else None
     if request.method == "POST" and signup is not None:
         if signup.is_valid():
@@ -147,7 +134,7 @@ def join(request: HttpRequest, token: str) -> HttpResponse:
         try:
             services.accept_invitation(cast(User, request.user), token)
         except ServiceError as exc:
-            return _error_page(request, exc)
+            return error_page(request, exc)
         messages.success(
             request,
             _("Welcome. You are now a member of %(assembly)s.")
@@ -163,9 +150,9 @@ def session_plan(request: HttpRequest, slug: str) -> HttpResponse:
     try:
         assembly = permissions.get_assembly_for_user(request.user, slug)
     except ServiceError as exc:
-        return _error_page(request, exc)
+        return error_page(request, exc)
     if not permissions.can_plan_session(request.user, assembly):
-        return _error_page(
+        return error_page(
             request, NotFound(_("Only members of this assembly can plan its sessions."))
         )
     members = [
@@ -298,14 +285,14 @@ def live_strings() -> dict[str, Any]:
         "volunteer_facilitator": _("Volunteer as facilitator"),
         "volunteer_note_taker": _("Volunteer as note-taker"),
         "member_n": _("Member %(id)s"),
-        "d": voting_labels.live_strings(),
+        "d": voting_presenters.live_strings(),
     }
 
 
 def _live_context(session: Any, state: dict[str, Any], user: Any = None) -> dict[str, Any]:
     """What the template needs to draw the state without dictionary lookups."""
     now = timezone.now()
-    decision_extras = voting_labels.live_extras(state["decisions"], user)
+    decision_extras = voting_presenters.live_extras(state["decisions"], user)
     you = state["you"]["member"]
     queue = state["queue"]
     kinds = dict(HandKind.choices)
@@ -361,7 +348,7 @@ def _live_context(session: Any, state: dict[str, Any], user: Any = None) -> dict
         ],
         "status_label": SessionStatus(session.status).label,
         "live_strings": live_strings(),
-        "decision_rows": voting_labels.live_rows(
+        "decision_rows": voting_presenters.live_rows(
             state["decisions"], decision_extras, state["you"], session.status, now
         ),
         "decision_extras": decision_extras,
@@ -374,7 +361,7 @@ def session_live(request: HttpRequest, session_id: int) -> HttpResponse:
     try:
         session = permissions.get_session_for_user(request.user, session_id)
     except ServiceError as exc:
-        return _error_page(request, exc)
+        return error_page(request, exc)
     if session.status != SessionStatus.CLOSED and permissions.can_take_part(request.user, session):
         services.check_in(request.user, session.pk)
     state = selectors.session_state(session, request.user)
@@ -445,17 +432,16 @@ def session_command(request: HttpRequest, session_id: int) -> HttpResponse:
     command = protocol.REGISTRY.get(request.POST.get("type", ""))
     if command is None:
         messages.error(request, _("Unknown command."))
-        return _back(request, default)
+        return redirect_back(request, default)
     data = _form_data(command, request.POST)
     try:
         cleaned = protocol.validate(command, data)
         command.handler(protocol.CommandContext(request.user, session_id), cleaned)
     except ServiceError as exc:
-        detail = " ".join(str(v) for v in exc.fields.values())
-        messages.error(request, f"{exc.message} {detail}".strip())
+        refused(request, exc)
         if request.headers.get("Accept") == "application/json":
             return HttpResponse(status=exc.http_status)
-    return _back(request, default)
+    return redirect_back(request, default)
 
 
 def _agenda_change(request: HttpRequest, session_id: int) -> str | None:
@@ -509,7 +495,7 @@ def session_agenda(request: HttpRequest, session_id: int) -> HttpResponse:
         return JsonResponse({"ok": error is None, "message": error}, status=400 if error else 200)
     if error:
         messages.error(request, error)
-    return _back(request, reverse("session", args=[session_id]))
+    return redirect_back(request, reverse("session", args=[session_id]))
 
 
 @login_required
@@ -533,7 +519,7 @@ def profile(request: HttpRequest) -> HttpResponse:
 @require_POST
 def set_language(request: HttpRequest) -> HttpResponse:
     language = request.POST.get("language", "")
-    response = _back(request, reverse("home"))
+    response = redirect_back(request, reverse("home"))
     if language not in dict(settings.LANGUAGES):
         messages.error(request, _("This language is not available; nothing was changed."))
         return response
@@ -554,7 +540,7 @@ def set_language(request: HttpRequest) -> HttpResponse:
 @require_POST
 def set_preferences(request: HttpRequest) -> HttpResponse:
     """The header's font-size and contrast buttons; a plain form, so no JavaScript is needed."""
-    response = _back(request, reverse("home"))
+    response = redirect_back(request, reverse("home"))
     font = request.POST.get("font")
     contrast = request.POST.get("contrast")
     current = getattr(request, "reader_font", "m")

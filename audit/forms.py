@@ -7,7 +7,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from audit.labels import AREAS
+from audit.presenters import AREAS
 
 
 class EntryFilterForm(forms.Form):

@@ -2,20 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from typing import Any
 
 from django.db.models import Count, QuerySet
 from django.utils import timezone
 
 from assembly.models import Assembly, Membership, User
-from audit import labels
 from audit.models import Entry
 from voting import domain as voting_domain
-from voting import labels as voting_labels
-from voting.models import Alternative, Decision, Round, Stance, StanceChange
+from voting.models import Decision, Round, Stance, StanceChange
 
 
 def _start_of(day: date) -> datetime:
@@ -57,35 +53,6 @@ def people(assembly: Assembly) -> list[tuple[int, str]]:
     return sorted(((u.pk, u.public_name) for u in users), key=lambda p: p[1].casefold())
 
 
-@dataclass(frozen=True)
-class Change:
-    field: str
-    before: str
-    after: str
-
-
-def changes(entry: Entry) -> list[Change]:
-    keys = list(dict.fromkeys([*entry.before, *entry.after]))
-    return [
-        Change(
-            field=labels.field_label(k),
-            before=labels.show(entry.before.get(k)),
-            after=labels.show(entry.after.get(k)),
-        )
-        for k in keys
-    ]
-
-
-def entry_row(entry: Entry) -> dict[str, Any]:
-    return {
-        "entry": entry,
-        "actor": entry.actor.public_name if entry.actor is not None else None,
-        "action": labels.action_label(entry.action),
-        "object": labels.object_label(entry.object_type),
-        "changes": changes(entry),
-    }
-
-
 # --- The stance trail ---------------------------------------------------------------------
 
 
@@ -104,7 +71,7 @@ class TrailRow:
     member: str | None = None
     option_key: str = ""
     ranking: tuple[str, ...] = ()
-    option: str | None = None  # the words for option_key or ranking: see with_labels()
+    option: str | None = None  # the words for option_key or ranking: presenters.with_labels()
     changed: bool = False
     counted: int = 0
 
@@ -168,34 +135,3 @@ def stance_trail(assembly: Assembly, decision_id: int | None = None) -> list[Tra
             )
     rows.sort(key=lambda r: (r.at, r.decision.pk, r.round, r.member or ""), reverse=True)
     return rows
-
-
-def with_labels(rows: Iterable[TrailRow]) -> list[TrailRow]:
-    """Put the options' words on the rows of one page (alternatives in one query)."""
-    rows = list(rows)
-    ranked = {r.decision.pk for r in rows if r.ranking}
-    titles = {
-        (decision_id, key): title
-        for decision_id, key, title in Alternative.objects.filter(
-            decision_id__in=ranked
-        ).values_list("decision_id", "key", "title")
-    }
-
-    def word(decision: Decision, key: str) -> str:
-        if key == voting_domain.STATUS_QUO:
-            return str(voting_labels.STATUS_QUO_LABEL)
-        if (decision.pk, key) in titles:
-            return titles[(decision.pk, key)]
-        return voting_labels.option_label(decision.method, key)
-
-    return [
-        row
-        if row.secret
-        else replace(
-            row,
-            option=" > ".join(word(row.decision, k) for k in row.ranking)
-            if row.ranking
-            else word(row.decision, row.option_key),
-        )
-        for row in rows
-    ]

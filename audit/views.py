@@ -6,15 +6,12 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
-from audit import permissions, selectors
+from audit import permissions, presenters, selectors
 from audit.forms import EntryFilterForm, TrailFilterForm
 from common.errors import ServiceError
+from common.web import error_page
 
 PER_PAGE = 50
-
-
-def _error_page(request: HttpRequest, exc: ServiceError) -> HttpResponse:
-    return render(request, "error.html", {"error": exc}, status=exc.http_status)
 
 
 def _query(request: HttpRequest) -> str:
@@ -27,7 +24,7 @@ def audit_log(request: HttpRequest, slug: str) -> HttpResponse:
     try:
         assembly = permissions.get_audited_assembly_for_user(request.user, slug)
     except ServiceError as exc:
-        return _error_page(request, exc)
+        return error_page(request, exc)
     form = EntryFilterForm(request.GET or None, people=selectors.people(assembly))
     if form.is_bound and not form.is_valid():
         status, entries = 400, selectors.entries(assembly).none()
@@ -49,7 +46,7 @@ def audit_log(request: HttpRequest, slug: str) -> HttpResponse:
             "assembly": assembly,
             "form": form,
             "page": page,
-            "rows": [selectors.entry_row(e) for e in page.object_list],
+            "rows": [presenters.entry_row(e) for e in page.object_list],
             "query": _query(request),
         },
         status=status,
@@ -60,7 +57,7 @@ def stance_trail(request: HttpRequest, slug: str) -> HttpResponse:
     try:
         assembly = permissions.get_audited_assembly_for_user(request.user, slug)
     except ServiceError as exc:
-        return _error_page(request, exc)
+        return error_page(request, exc)
     form = TrailFilterForm(request.GET or None, decisions=selectors.decisions_with_rounds(assembly))
     status, decision_id = 200, None
     if form.is_bound:
@@ -77,7 +74,7 @@ def stance_trail(request: HttpRequest, slug: str) -> HttpResponse:
             "assembly": assembly,
             "form": form,
             "page": page,
-            "rows": selectors.with_labels(page.object_list),
+            "rows": presenters.with_labels(page.object_list),
             "query": _query(request),
         },
         status=status,

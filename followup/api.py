@@ -103,8 +103,7 @@ class DecisionFollowupsView(FollowupAPIView):
         },
     )
     def post(self, request: Request, decision_id: int) -> Response:
-        record = voting_selectors.visible_records(request.user).filter(decision_id=decision_id)
-        found = record.first()
+        found = voting_selectors.visible_record_of(request.user, decision_id)
         if found is None:
             raise NotFound(_("There is no such decision."))
         data = self.body(NewCommitmentBody)

@@ -12,21 +12,18 @@ from django.views.decorators.http import require_POST
 
 from assembly import permissions as assembly_permissions
 from common.errors import NotFound, ServiceError
+from common.web import error_page
 from followup import permissions, presenters, selectors, services
 from followup.forms import CommitmentForm, UpdateForm
 from followup.models import Status
 from proposals.forms import add_service_error
-from voting import labels as voting_labels
+from voting import presenters as voting_presenters
 from voting import selectors as voting_selectors
 from voting.models import Record
 
 
-def _error_page(request: HttpRequest, exc: ServiceError) -> HttpResponse:
-    return render(request, "error.html", {"error": exc}, status=exc.http_status)
-
-
 def _record(request: HttpRequest, decision_id: int) -> Record:
-    record = voting_selectors.visible_records(request.user).filter(decision_id=decision_id).first()
+    record = voting_selectors.visible_record_of(request.user, decision_id)
     if record is None:
         raise NotFound(_("There is no such decision."))
     return record
@@ -39,7 +36,7 @@ def followup_add(request: HttpRequest, decision_id: int) -> HttpResponse:
     try:
         record = _record(request, decision_id)
     except ServiceError as exc:
-        return _error_page(request, exc)
+        return error_page(request, exc)
     groups = presenters.groups_of(request.user, record.assembly_id)
     form = CommitmentForm(request.POST, groups=groups, auto_id="followup-%s")
     status = 400
@@ -62,7 +59,7 @@ def followup_add(request: HttpRequest, decision_id: int) -> HttpResponse:
             messages.success(request, _("The commitment is added."))
             return HttpResponseRedirect(voting_selectors.record_url(record) + "#followup")
     context = {
-        **voting_labels.record_page(record, request.user),
+        **voting_presenters.record_page(record, request.user),
         **presenters.record_followups(record, request.user, form),
     }
     return render(request, "voting/record_detail.html", context, status=status)
@@ -72,7 +69,7 @@ def followup_page(request: HttpRequest, commitment_id: int) -> HttpResponse:
     try:
         commitment = permissions.get_commitment_for_user(request.user, commitment_id)
     except ServiceError as exc:
-        return _error_page(request, exc)
+        return error_page(request, exc)
     return render(
         request, "followup/commitment.html", presenters.commitment_page(commitment, request.user)
     )
@@ -84,7 +81,7 @@ def followup_update(request: HttpRequest, commitment_id: int) -> HttpResponse:
     try:
         commitment = permissions.get_commitment_for_user(request.user, commitment_id)
     except ServiceError as exc:
-        return _error_page(request, exc)
+        return error_page(request, exc)
     form = UpdateForm(request.POST, current=commitment.status, auto_id="update-%s")
     status = 400
     if form.is_valid():
@@ -122,7 +119,7 @@ def followup_carry(request: HttpRequest, commitment_id: int) -> HttpResponse:
             services.take_on(request.user, commitment.pk)
             messages.success(request, _("You carry it now. Thank you."))
     except NotFound as exc:
-        return _error_page(request, exc)
+        return error_page(request, exc)
     except ServiceError as exc:
         messages.error(request, str(exc.message))
     return HttpResponseRedirect(selectors.url(commitment))
@@ -133,7 +130,7 @@ def assembly_followups(request: HttpRequest, slug: str) -> HttpResponse:
     try:
         assembly = assembly_permissions.get_assembly_for_user(request.user, slug)
     except ServiceError as exc:
-        return _error_page(request, exc)
+        return error_page(request, exc)
     status = request.GET.get("status") or None
     if status not in Status.values:
         status = None

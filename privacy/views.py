@@ -15,7 +15,8 @@ from django.views.decorators.http import require_http_methods
 
 from assembly.models import User
 from common.errors import ServiceError
-from privacy import labels, permissions, selectors, services
+from common.web import error_page
+from privacy import permissions, presenters, selectors, services
 from privacy.forms import LeaveForm
 
 
@@ -26,7 +27,7 @@ def my_data(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "privacy/my_data.html",
-        {"sections": labels.readable(data), "can_leave": permissions.can_leave(user)},
+        {"sections": presenters.readable(data), "can_leave": permissions.can_leave(user)},
     )
 
 
@@ -53,7 +54,7 @@ def leave(request: HttpRequest) -> HttpResponse:
             try:
                 services.leave(user, pseudonymise=form.cleaned_data["name"] == "replace")
             except ServiceError as exc:
-                return render(request, "error.html", {"error": exc}, status=exc.http_status)
+                return error_page(request, exc)
             logout(request)
             messages.success(request, _("You have left. Thank you for taking part."))
             return redirect("home")

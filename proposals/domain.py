@@ -85,6 +85,11 @@ TRANSITIONS: dict[tuple[State, Action], State] = {
     (State.NOT_ADOPTED, Action.RETURN_TO_DISCUSSION): State.DISCUSSION,
 }
 
+#: What co-authors may do to the state themselves; the rest follows the decisions.
+AUTHOR_ACTIONS: frozenset[Action] = frozenset(
+    {Action.OPEN_DISCUSSION, Action.WITHDRAW, Action.RETURN_TO_DISCUSSION}
+)
+
 #: States in which the text and the discussion are closed. Only a proposal that was not
 #: adopted can be taken back to discussion (``return_to_discussion``) to be reworked.
 FINAL: frozenset[State] = frozenset({State.ADOPTED, State.NOT_ADOPTED, State.WITHDRAWN})

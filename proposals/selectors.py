@@ -12,13 +12,14 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from assembly.models import AgendaItem, Assembly, Session, SessionStatus
+from assembly.models import AgendaItem, Assembly, Session, SessionStatus, User, WorkingGroup
 from common.errors import NotFound
 from proposals import domain, permissions
 from proposals.models import (
     Amendment,
     CoAuthor,
     Comment,
+    CommentRevision,
     CoSignature,
     ModerationEvent,
     Proposal,
@@ -59,23 +60,6 @@ def version(proposal: Proposal, number: int) -> Version:
     if found is None:
         raise NotFound(_("There is no such version."))
     return found
-
-
-def rounds_asking(version: Version, user: Any) -> list[dict[str, Any]]:
-    """The rounds of decisions that asked about this version, that ``user`` may see."""
-    from voting.permissions import can_view_decision
-
-    rounds = version.rounds.select_related("decision__assembly", "decision__session")
-    return [
-        {
-            "decision": round_.decision.title,
-            "url": reverse("decision", args=[round_.decision_id]),
-            "round": round_.number,
-            "outcome": round_.get_outcome_display() if round_.closed_at else "",
-        }
-        for round_ in rounds.order_by("opened_at")
-        if can_view_decision(user, round_.decision)
-    ]
 
 
 def ranked_choices(proposal: Proposal) -> list[tuple[str, str, str]]:
@@ -395,3 +379,81 @@ def comment_for(comment: Comment, user: Any) -> dict[str, Any]:
         thread = comments(comment.proposal, user, amendment=comment.amendment)
         data["replies"] = next((c["replies"] for c in thread if c["id"] == comment.pk), [])
     return data
+
+
+# --- Reads of the pages ------------------------------------------------------------------
+
+
+def names(ids: Iterable[int | None]) -> dict[int, str]:
+    """Public names by user id (the ids that are None are left out)."""
+    wanted = {pk for pk in ids if pk is not None}
+    return {u.pk: u.public_name for u in User.objects.filter(pk__in=wanted)}
+
+
+def moderation_logs(comment_ids: Iterable[int]) -> dict[int, list[ModerationEvent]]:
+    """Each comment's moderation steps, oldest first."""
+    logs: dict[int, list[ModerationEvent]] = {}
+    for event in ModerationEvent.objects.filter(comment_id__in=list(comment_ids)).order_by(
+        "created_at", "id"
+    ):
+        logs.setdefault(event.comment_id, []).append(event)
+    return logs
+
+
+def revisions(comment_ids: Iterable[int]) -> dict[int, list[CommentRevision]]:
+    """Each comment's earlier texts, oldest first."""
+    found: dict[int, list[CommentRevision]] = {}
+    for revision in CommentRevision.objects.filter(comment_id__in=list(comment_ids)).order_by(
+        "replaced_at", "id"
+    ):
+        found.setdefault(revision.comment_id, []).append(revision)
+    return found
+
+
+def has_cosigned(proposal: Proposal, user_id: int | None) -> bool:
+    return (
+        user_id is not None
+        and CoSignature.objects.filter(proposal=proposal, member_id=user_id).exists()
+    )
+
+
+def cosign_counts(proposals: Iterable[Proposal]) -> dict[int, int]:
+    return dict(
+        CoSignature.objects.filter(proposal__in=list(proposals))
+        .values("proposal_id")
+        .annotate(n=Count("id"))
+        .values_list("proposal_id", "n")
+    )
+
+
+def groups_of(user: Any, assembly: Assembly) -> list[tuple[int, str]]:
+    """The working groups of the assembly ``user`` belongs to, as ``(id, name)``."""
+    if user is None or not user.is_authenticated:
+        return []
+    return list(
+        WorkingGroup.objects.filter(assembly=assembly, members=user)
+        .order_by("name")
+        .values_list("pk", "name")
+    )
+
+
+def thread_of(proposal: Proposal, comment_id: int) -> int | None:
+    """The first comment of the thread ``comment_id`` is in (replies are one level deep)."""
+    row = (
+        Comment.objects.filter(pk=comment_id, proposal=proposal)
+        .values_list("pk", "parent_id")
+        .first()
+    )
+    if row is None:
+        return None
+    return row[1] or row[0]
+
+
+def my_reaction(comment_id: int, user_id: int | None) -> str | None:
+    if user_id is None:
+        return None
+    return (
+        Reaction.objects.filter(comment_id=comment_id, member_id=user_id)
+        .values_list("kind", flat=True)
+        .first()
+    )

@@ -185,14 +185,6 @@ def create_proposal(
     return proposal
 
 
-#: What co-authors may do to the state themselves; the rest follows the decisions.
-AUTHOR_ACTIONS = frozenset(
-    {
-        domain.Action.OPEN_DISCUSSION,
-        domain.Action.WITHDRAW,
-        domain.Action.RETURN_TO_DISCUSSION,
-    }
-)
 
 
 @transaction.atomic
@@ -204,7 +196,7 @@ def change_state(actor: Any, proposal_id: int, action: str) -> Proposal:
         act = domain.Action(action)
     except ValueError:
         raise _invalid("action", _("Unknown action.")) from None
-    if act not in AUTHOR_ACTIONS:
+    if act not in domain.AUTHOR_ACTIONS:
         raise _invalid("action", _("This follows from the decision; it cannot be chosen."))
     if act is not domain.Action.OPEN_DISCUSSION and selectors.has_open_round(proposal):
         raise Conflict(_("A round of the decision on this proposal is open."))

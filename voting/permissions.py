@@ -129,6 +129,10 @@ def can_record_decision(user: Any, decision: Decision) -> bool:
     return can_run_decision(user, decision)
 
 
+#: Decision statuses in which the last closed round's outcome may be recorded.
+RECORDABLE = frozenset({Decision.Status.BETWEEN, Decision.Status.CONCLUDED})
+
+
 def can_create_decision(user: Any, assembly_id: int) -> bool:
     """Put a question to the assembly at all: its members (see :func:`can_open_decision`)."""
     return assembly_permissions.is_member(user, assembly_id)

@@ -346,6 +346,21 @@ def visible_records(user: Any) -> QuerySet[Record]:
     return qs.filter(assembly__is_public=True)
 
 
+def visible_record(user: Any, slug: str, year: int, number: int) -> Record | None:
+    """A register entry by its assembly and reference (``2026/14``), if ``user`` may read it."""
+    return visible_records(user).filter(assembly__slug=slug, year=year, number=number).first()
+
+
+def visible_record_of(user: Any, decision_id: int) -> Record | None:
+    """The register entry of a decision, if ``user`` may read it."""
+    return visible_records(user).filter(decision_id=decision_id).first()
+
+
+def alternative_choices(decision: Decision) -> list[tuple[str, str]]:
+    """A ranked decision's alternatives as ``(key, title)``, in their order."""
+    return [(a.key, a.title) for a in decision.alternatives.all()]
+
+
 def search_records(user: Any, params: Any) -> QuerySet[Record]:
     """Filter the register by ``q``, ``assembly``, ``year``, ``status`` and ``method``."""
     qs = visible_records(user)
@@ -433,6 +448,19 @@ def followups_json(record: Record) -> list[dict[str, Any]]:
 
 #: What :func:`record_json` reads beyond the entry, for lists of entries.
 RECORD_PREFETCH = ("commitments__updates",)
+
+
+def decisions_on_proposal(proposal: Any) -> QuerySet[Decision]:
+    return Decision.objects.filter(proposal=proposal).select_related("assembly", "session")
+
+
+def rounds_asking(version: Any) -> QuerySet[Round]:
+    """The rounds that asked about a proposal version, oldest first."""
+    return (
+        Round.objects.filter(version=version)
+        .select_related("decision__assembly", "decision__session")
+        .order_by("opened_at", "id")
+    )
 
 
 def decisions_in_progress(assembly_id: int, user: Any) -> list[Decision]:

@@ -43,7 +43,6 @@ log = logging.getLogger(__name__)
 MAX_ROUND_SECONDS = 60 * 60 * 24 * 60  # sixty days, for asynchronous decisions
 MAX_REASON = 2000
 MAX_STATEMENT = 10_000
-RECORDABLE = {Decision.Status.BETWEEN, Decision.Status.CONCLUDED}
 
 
 # --- Creating -----------------------------------------------------------------------------
@@ -1086,7 +1085,7 @@ def record_decision(
     permissions.require_record(actor, decision)
     if decision.status == Decision.Status.RECORDED:
         raise Conflict(_("This decision is in the register already."))
-    if decision.status not in RECORDABLE:
+    if decision.status not in permissions.RECORDABLE:
         raise Conflict(_("No round of this decision has closed yet."))
     statement = statement.strip()
     if not statement or len(statement) > MAX_STATEMENT:

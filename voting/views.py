@@ -16,7 +16,6 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed
 from django.utils.html import escape
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
@@ -24,11 +23,12 @@ from django.views.decorators.http import require_http_methods, require_POST
 from assembly import permissions as assembly_permissions
 from assembly.selectors import assemblies_for
 from common.errors import ServiceError
+from common.web import error_text, safe_next
 from followup import presenters as followup_presenters
 from followup import selectors as followup_selectors
 from followup.models import Status
 from proposals import permissions as proposal_permissions
-from voting import labels, permissions, selectors, services
+from voting import permissions, presenters, selectors, services
 from voting.forms import (
     ASYNC,
     AsyncDecisionForm,
@@ -64,18 +64,14 @@ def register(request: HttpRequest) -> HttpResponse:
         {
             "form": _filter_form(request),
             "page": page,
-            "rows": [labels.record_row(r) for r in page.object_list],
+            "rows": [presenters.record_row(r) for r in page.object_list],
             "query": query.urlencode(),
         },
     )
 
 
 def _record_or_404(request: HttpRequest, slug: str, year: int, number: int) -> Record:
-    record = (
-        selectors.visible_records(request.user)
-        .filter(assembly__slug=slug, year=year, number=number)
-        .first()
-    )
+    record = selectors.visible_record(request.user, slug, year, number)
     if record is None:
         raise Http404(_("There is no such decision."))
     return record
@@ -87,7 +83,7 @@ def record_detail(request: HttpRequest, slug: str, year: int, number: int) -> Ht
         request,
         "voting/record_detail.html",
         {
-            **labels.record_page(record, request.user),
+            **presenters.record_page(record, request.user),
             **followup_presenters.record_followups(record, request.user),
         },
     )
@@ -219,7 +215,7 @@ def decision_page(request: HttpRequest, decision_id: int) -> HttpResponse:
         decision = permissions.get_decision_for_user(request.user, decision_id)
     except ServiceError as exc:
         raise Http404(str(exc.message)) from None
-    return render(request, "voting/decision.html", labels.decision_page(decision, request.user))
+    return render(request, "voting/decision.html", presenters.decision_page(decision, request.user))
 
 
 def _back(decision_id: int) -> HttpResponse:
@@ -232,7 +228,7 @@ def decision_stance(request: HttpRequest, decision_id: int) -> HttpResponse:
     try:
         decision = permissions.get_decision_for_user(request.user, decision_id)
         if decision.method == "ranked":
-            alternatives = list(decision.alternatives.values_list("key", "title"))
+            alternatives = selectors.alternative_choices(decision)
             ranking_form = RankingForm(request.POST, alternatives=alternatives)
             if not ranking_form.is_valid():
                 messages.error(request, _("Choose at least your first choice."))
@@ -251,7 +247,7 @@ def decision_stance(request: HttpRequest, decision_id: int) -> HttpResponse:
                 reason=form.cleaned_data["reason"],
             )
     except ServiceError as exc:
-        messages.error(request, labels.error_text(exc))
+        messages.error(request, error_text(exc))
     else:
         messages.success(request, _("Your response has been saved."))
     return _back(decision_id)
@@ -280,7 +276,7 @@ def decision_round(request: HttpRequest, decision_id: int) -> HttpResponse:
         else:
             messages.error(request, _("Unknown command."))
     except ServiceError as exc:
-        messages.error(request, labels.error_text(exc))
+        messages.error(request, error_text(exc))
     return _back(decision_id)
 
 
@@ -300,7 +296,7 @@ def decision_record(request: HttpRequest, decision_id: int) -> HttpResponse:
             supersedes=form.cleaned_data["supersedes"] or None,
         )
     except ServiceError as exc:
-        messages.error(request, labels.error_text(exc))
+        messages.error(request, error_text(exc))
         return _back(decision_id)
     messages.success(request, _("Decision recorded as %(ref)s") % {"ref": record.ref})
     return redirect(selectors.record_url(record))
@@ -320,9 +316,9 @@ def dissent_resolve(request: HttpRequest, stance_id: int) -> HttpResponse:
             new_text=request.POST.get("text") or None,
         )
     except ServiceError as exc:
-        messages.error(request, labels.error_text(exc))
+        messages.error(request, error_text(exc))
     else:
-        messages.success(request, labels.resolved_text(stance))
+        messages.success(request, presenters.resolved_text(stance))
     return _back(decision_id)
 
 
@@ -350,7 +346,7 @@ def decision_create(request: HttpRequest, session_id: int) -> HttpResponse:
         except ServiceError as exc:
             form.add_service_error(exc)
         else:
-            back = _safe_next(request)
+            back = safe_next(request)
             if back is None:
                 return redirect("decision", decision_id=decision.pk)
             messages.success(request, _("The decision has been added."))
@@ -358,18 +354,8 @@ def decision_create(request: HttpRequest, session_id: int) -> HttpResponse:
     return render(
         request,
         "voting/decision_create.html",
-        {"form": form, "session": session, "next": _safe_next(request)},
+        {"form": form, "session": session, "next": safe_next(request)},
     )
-
-
-def _safe_next(request: HttpRequest) -> str | None:
-    """Where to go back to (the live screen the form was opened from), if it is this site."""
-    target = request.POST.get("next") or request.GET.get("next")
-    if target and url_has_allowed_host_and_scheme(
-        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return target.split("#")[0]
-    return None
 
 
 @login_required
@@ -429,7 +415,7 @@ def bring_to_decision(request: HttpRequest, proposal_id: int) -> HttpResponse:
         proposal = proposal_permissions.get_proposal_for_user(request.user, proposal_id)
     except ServiceError as exc:
         raise Http404(str(exc.message)) from None
-    page = labels.bring_page(proposal, request.user)
+    page = presenters.bring_page(proposal, request.user)
     if not page["places"]:
         return render(
             request, "error.html", {"error": page["refusal"]}, status=page["refusal"].http_status
@@ -473,14 +459,14 @@ def bring_to_decision(request: HttpRequest, proposal_id: int) -> HttpResponse:
                     preview = {
                         "key": key,
                         "changed": bool(confirmed) and confirmed != key,
-                        "rules": labels.rule_sentences(
+                        "rules": presenters.rule_sentences(
                             form.cleaned_data["method"], form.policy(), session_id is not None
                         ),
                     }
     return render(
         request,
         "voting/bring_to_decision.html",
-        {**page, "form": form, "preview": preview, "next": _safe_next(request)},
+        {**page, "form": form, "preview": preview, "next": safe_next(request)},
         status=status,
     )
 
@@ -518,7 +504,7 @@ def _open_on_proposal(
     messages.success(
         request, _("The decision has been added. Open its first round on the live screen.")
     )
-    back = _safe_next(request)
+    back = safe_next(request)
     if back is not None:
         return redirect(f"{back}#d{decision.pk}-title")
     return redirect("session", session_id=session.pk)

@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from assembly import services as assembly_services
 from assembly.models import SessionStatus
-from audit import labels
+from audit import presenters
 from audit import services as audit
 from audit.models import AppendOnly, Entry
 from common.errors import ServiceError
@@ -222,8 +222,8 @@ def _recorded_actions() -> set[str]:
 def test_every_recorded_action_has_words_and_an_area() -> None:
     actions = _recorded_actions()
     assert len(actions) > 40
-    assert actions <= set(labels.ACTIONS), actions - set(labels.ACTIONS)
-    assert {a.split(".")[0] for a in labels.ACTIONS} <= set(labels.AREAS)
+    assert actions <= set(presenters.ACTIONS), actions - set(presenters.ACTIONS)
+    assert {a.split(".")[0] for a in presenters.ACTIONS} <= set(presenters.AREAS)
 
 
 def test_checking_in_twice_is_recorded_once(live_session, member) -> None:

@@ -28,7 +28,7 @@ from proposals.models import (
     Reaction,
     State,
 )
-from proposals.views import marked_diff
+from proposals.rendering import marked_diff
 from tests.proposals.conftest import TEXT, client_for, make_proposal
 from tests.realtime.verify import verify_action
 

@@ -16,7 +16,7 @@ from django.utils import timezone, translation
 from assembly.models import Assembly, Membership, Role
 from tests.conftest import make_user
 from tests.voting.conftest import check_in, new_decision
-from voting import labels, selectors, services
+from voting import presenters, selectors, services
 from voting.models import Record, Round, Stance
 
 pytestmark = pytest.mark.django_db
@@ -142,8 +142,8 @@ def test_the_detail_page_shows_what_was_decided(public, alev, deniz, anonymous) 
     assert "Parkın girişine üç mama kabı konsun." in html
     assert record.ref in html
     with translation.override(response["Content-Language"]):
-        assert labels.outcome_label("adopted") in html
-        assert labels.option_label("consensus", "stand_aside") in html
+        assert presenters.outcome_label("adopted") in html
+        assert presenters.option_label("consensus", "stand_aside") in html
     assert "Bakımını kimin yapacağı belli değil." in html
     assert "Deniz Öztürk" in html
 
@@ -504,7 +504,7 @@ def test_a_member_takes_part_with_a_plain_form(page_round, member) -> None:
     assert "message--success" in html
     assert "Bakım kimde?" in html
     with translation.override(response["Content-Language"]):
-        assert labels.option_label("consent", "concern") in html
+        assert presenters.option_label("consent", "concern") in html
     assert 'value="concern" checked' in html
     # Changing it through the same form keeps one stance.
     client.post(f"/decision/{page_round.pk}/stance/", {"option": "consent", "reason": ""})
@@ -607,5 +607,5 @@ def test_a_ranked_record_states_its_tie_break(present, facilitator, member, memb
     response = client_for(member).get(url_of(record))
     html = page_text(response)
     with translation.override(response["Content-Language"]):
-        assert str(labels.TIE_BREAKS["listed_first"]) in html
+        assert str(presenters.TIE_BREAKS["listed_first"]) in html
     assert "Çatıya" in html and "Bahçeye" in html  # the head-to-head table

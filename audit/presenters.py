@@ -1,11 +1,20 @@
-"""Words for the audit log page: areas, actions, objects and fields, in the reader's language."""
+"""What the audit pages show: the words for areas, actions, objects and fields in the
+reader's language, and the rows of the log and of the stance trail."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
 from typing import Any
 
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
+
+from audit.models import Entry
+from audit.selectors import TrailRow
+from voting import domain as voting_domain
+from voting import presenters as voting_presenters
+from voting.models import Alternative, Decision
 
 AREAS: dict[str, Promise] = {
     "session": _("Sessions"),
@@ -160,3 +169,66 @@ def show(value: Any) -> str:
     if value is False:
         return str(_("no"))
     return str(value)
+
+
+# --- Rows of the log and of the stance trail ------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Change:
+    field: str
+    before: str
+    after: str
+
+
+def changes(entry: Entry) -> list[Change]:
+    keys = list(dict.fromkeys([*entry.before, *entry.after]))
+    return [
+        Change(
+            field=field_label(k),
+            before=show(entry.before.get(k)),
+            after=show(entry.after.get(k)),
+        )
+        for k in keys
+    ]
+
+
+def entry_row(entry: Entry) -> dict[str, Any]:
+    return {
+        "entry": entry,
+        "actor": entry.actor.public_name if entry.actor is not None else None,
+        "action": action_label(entry.action),
+        "object": object_label(entry.object_type),
+        "changes": changes(entry),
+    }
+
+
+def with_labels(rows: Iterable[TrailRow]) -> list[TrailRow]:
+    """Put the options' words on the rows of one page (alternatives in one query)."""
+    rows = list(rows)
+    ranked = {r.decision.pk for r in rows if r.ranking}
+    titles = {
+        (decision_id, key): title
+        for decision_id, key, title in Alternative.objects.filter(
+            decision_id__in=ranked
+        ).values_list("decision_id", "key", "title")
+    }
+
+    def word(decision: Decision, key: str) -> str:
+        if key == voting_domain.STATUS_QUO:
+            return str(voting_presenters.STATUS_QUO_LABEL)
+        if (decision.pk, key) in titles:
+            return titles[(decision.pk, key)]
+        return voting_presenters.option_label(decision.method, key)
+
+    return [
+        row
+        if row.secret
+        else replace(
+            row,
+            option=" > ".join(word(row.decision, k) for k in row.ranking)
+            if row.ranking
+            else word(row.decision, row.option_key),
+        )
+        for row in rows
+    ]

@@ -1,6 +1,7 @@
-"""Words for decisions, in the reader's language: stance labels, outcomes, rules.
+"""What pages and the live screen show of decisions: words in the reader's language (stance
+labels, outcomes, rules), page contexts, and what a person may do (from the gates).
 
-Used by pages, the live screen and the register; the Turkish wording follows the
+Presenters read selectors and permissions, never services. The Turkish wording follows the
 glossary (first-person stance labels, "Görüş" not "oy").
 """
 
@@ -20,7 +21,7 @@ from common.errors import Forbidden, ServiceError
 from proposals import permissions as proposal_permissions
 from proposals import selectors as proposal_selectors
 from proposals.rendering import word_diff
-from voting import domain, permissions, selectors, services
+from voting import domain, permissions, selectors
 from voting.forms import ASYNC
 from voting.models import Decision, Method, Outcome, Participation, Record, Stance
 
@@ -268,11 +269,6 @@ def _share(value: Any) -> str:
     return f"%{math.floor(Fraction(value) * 100 + Fraction(1, 2)):d}"
 
 
-def error_text(exc: ServiceError) -> str:
-    detail = "; ".join(str(v) for v in exc.fields.values() if isinstance(v, str))
-    return f"{exc.message} {detail}".strip()
-
-
 def resolution_label(resolution: str | None) -> str:
     try:
         return str(Stance.Resolution(resolution or "").label)
@@ -385,6 +381,50 @@ def record_page(record: Record, user: Any = None) -> dict[str, Any]:
     }
 
 
+def about_proposal(proposal: Any, user: Any) -> dict[str, Any]:
+    """What the proposal page shows of the decisions on it: each that ``user`` may see,
+    whether they may bring it to a decision, the objections its authors are to integrate,
+    and the version the assembly adopted."""
+    pending = permissions.pending_on(proposal)
+    objections: list[dict[str, Any]] = []
+    if (
+        pending is not None
+        and pending.status == Decision.Status.BETWEEN
+        and permissions.can_view_decision(user, pending)
+    ):
+        objections = open_objections(pending)
+    adopted = proposal.adopted_version
+    return {
+        "decisions": [
+            {
+                "title": d.title,
+                "url": reverse("decision", args=[d.pk]),
+                "status": d.get_status_display(),
+            }
+            for d in selectors.decisions_on_proposal(proposal)
+            if permissions.can_view_decision(user, d)
+        ],
+        "can_bring": permissions.can_bring_to_decision(user, proposal),
+        "objections_decision": pending if objections else None,
+        "open_objections": objections,
+        "adopted_number": adopted.number if adopted is not None else None,
+    }
+
+
+def rounds_about(version: Any, user: Any) -> list[dict[str, Any]]:
+    """The rounds of decisions that asked about a proposal version, that ``user`` may see."""
+    return [
+        {
+            "decision": round_.decision.title,
+            "url": reverse("decision", args=[round_.decision_id]),
+            "round": round_.number,
+            "outcome": round_.get_outcome_display() if round_.closed_at else "",
+        }
+        for round_ in selectors.rounds_asking(version)
+        if permissions.can_view_decision(user, round_.decision)
+    ]
+
+
 def open_objections(decision: Decision) -> list[dict[str, Any]]:
     """Objections and blocks of a decision's closed rounds that still stand, for the
     proposal's authors to integrate into a new version (names kept out if secret)."""
@@ -495,7 +535,7 @@ def decision_page(decision: Decision, user: Any) -> dict[str, Any]:
         "can_take_part": permissions.is_eligible(user, decision),
         "can_run": permissions.can_run_decision(user, decision),
         "can_record": permissions.can_record_decision(user, decision)
-        and decision.status in services.RECORDABLE,
+        and decision.status in permissions.RECORDABLE,
         "fallback_available": bool(round_ and domain.fallback_available(policy, round_.number)),
         "objections": objections,
         "secret": policy.secret,
