@@ -10,6 +10,9 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from enum import StrEnum
 
+from common.states import InvalidTransition as InvalidTransition
+from common.states import Machine
+
 # --- Session states --------------------------------------------------------------
 
 
@@ -27,13 +30,6 @@ class SessionAction(StrEnum):
     CLOSE = "close"
 
 
-class InvalidTransition(Exception):
-    def __init__(self, state: str, action: str) -> None:
-        super().__init__(f"cannot {action} a session that is {state}")
-        self.state = state
-        self.action = action
-
-
 #: The whole life of a session. Anything not listed is refused.
 TRANSITIONS: dict[tuple[SessionStatus, SessionAction], SessionStatus] = {
     (SessionStatus.SCHEDULED, SessionAction.START): SessionStatus.LIVE,
@@ -44,20 +40,9 @@ TRANSITIONS: dict[tuple[SessionStatus, SessionAction], SessionStatus] = {
 }
 
 
-def transition(state: str, action: str) -> SessionStatus:
-    """Return the state after ``action``, or raise :class:`InvalidTransition`."""
-    try:
-        key = (SessionStatus(state), SessionAction(action))
-    except ValueError:
-        raise InvalidTransition(state, action) from None
-    try:
-        return TRANSITIONS[key]
-    except KeyError:
-        raise InvalidTransition(state, action) from None
-
-
-def allowed_actions(state: str) -> list[SessionAction]:
-    return [action for (src, action) in TRANSITIONS if src == state]
+MACHINE = Machine("session", SessionStatus, SessionAction, TRANSITIONS)
+transition = MACHINE.transition
+allowed_actions = MACHINE.allowed
 
 
 # --- Speaker queue ---------------------------------------------------------------

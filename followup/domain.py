@@ -19,6 +19,8 @@ from __future__ import annotations
 from datetime import date
 from enum import StrEnum
 
+from common.states import InvalidTransition, Machine
+
 MAX_TITLE = 200
 MAX_DESCRIPTION = 2000
 MAX_NOTE = 2000
@@ -32,14 +34,8 @@ class Status(StrEnum):
     DROPPED = "dropped"
 
 
-class InvalidMove(Exception):
-    def __init__(self, status: str, to: str) -> None:
-        super().__init__(f"a commitment that is {status} cannot become {to}")
-        self.status = status
-        self.to = to
-
-
-#: Where each state may go. Staying in the same state is an update with a note only.
+#: Where each state may go. Staying in the same state is an update with a note only;
+#: ``InvalidMove`` (common.states.InvalidTransition) refuses the rest.
 MOVES: dict[Status, frozenset[Status]] = {
     Status.PLANNED: frozenset({Status.IN_PROGRESS, Status.DONE, Status.BLOCKED, Status.DROPPED}),
     Status.IN_PROGRESS: frozenset({Status.PLANNED, Status.DONE, Status.BLOCKED, Status.DROPPED}),
@@ -55,15 +51,18 @@ OPEN: frozenset[Status] = frozenset({Status.PLANNED, Status.IN_PROGRESS, Status.
 NEEDS_REASON: frozenset[Status] = frozenset({Status.BLOCKED, Status.DROPPED})
 
 
-def move(status: str, to: str) -> Status:
-    """The state after an update from ``status`` to ``to``; raises :class:`InvalidMove`."""
-    try:
-        current, target = Status(status), Status(to)
-    except ValueError:
-        raise InvalidMove(status, to) from None
-    if target != current and target not in MOVES[current]:
-        raise InvalidMove(status, to)
-    return target
+#: A move that is not in ``MOVES``.
+InvalidMove = InvalidTransition
+
+#: The moves as a state machine whose actions are the states moved to.
+MACHINE = Machine(
+    "commitment",
+    Status,
+    Status,
+    {(here, to): to for here, targets in MOVES.items() for to in (*targets, here)},
+)
+#: The state after an update from ``status`` to ``to``; raises :class:`InvalidMove`.
+move = MACHINE.transition
 
 
 def needs_reason(status: str, to: str) -> bool:

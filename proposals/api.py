@@ -476,7 +476,7 @@ class CommentHideView(ProposalsView):
     def post(self, request: Request, comment_id: int) -> Response:
         permissions.require_moderate(request.user, self.comment(comment_id).proposal)
         data = self.valid(s.ReasonSerializer)
-        comment = services.hide_comment(request.user, comment_id, reason=data["reason"])
+        comment = services.moderate(request.user, comment_id, "hide", note=data["reason"])
         return Response(selectors.comment_for(comment, request.user))
 
 
@@ -490,7 +490,7 @@ class CommentRestoreView(ProposalsView):
     def post(self, request: Request, comment_id: int) -> Response:
         permissions.require_moderate(request.user, self.comment(comment_id).proposal)
         data = self.valid(s.NoteSerializer)
-        comment = services.restore_comment(request.user, comment_id, note=data.get("note", ""))
+        comment = services.moderate(request.user, comment_id, "restore", note=data.get("note", ""))
         return Response(selectors.comment_for(comment, request.user))
 
 
@@ -504,7 +504,7 @@ class CommentAnswerView(ProposalsView):
     def post(self, request: Request, comment_id: int) -> Response:
         permissions.require_comment_author(request.user, self.comment(comment_id))
         data = self.valid(s.RequiredNoteSerializer)
-        comment = services.answer_moderation(request.user, comment_id, note=data["note"])
+        comment = services.moderate(request.user, comment_id, "answer", note=data["note"])
         return Response(_log(comment))
 
 
@@ -518,7 +518,9 @@ class CommentRequestRestoreView(ProposalsView):
     def post(self, request: Request, comment_id: int) -> Response:
         permissions.require_comment_author(request.user, self.comment(comment_id))
         data = self.valid(s.NoteSerializer)
-        comment = services.request_restore(request.user, comment_id, note=data.get("note", ""))
+        comment = services.moderate(
+            request.user, comment_id, "request_restore", note=data.get("note", "")
+        )
         return Response(_log(comment))
 
 

@@ -211,7 +211,7 @@ def _moderate(comment: Comment, facilitator: User, author: User) -> None:
     services.edit_comment(
         author, comment.pk, body="Bayraklı'daki haneyle ben konuştum, destek istiyorlar."
     )
-    services.request_restore(author, comment.pk, note="Numarayı çıkardım.")
+    services.moderate(author, comment.pk, "request_restore", note="Numarayı çıkardım.")
     Comment.objects.filter(pk=comment.pk).update(
         moderation=Comment.Moderation.VISIBLE, hidden_reason=""
     )

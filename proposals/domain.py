@@ -34,6 +34,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
+from common.states import InvalidTransition as InvalidTransition
+from common.states import Machine
+
 # --- Limits, in characters (CONTRACT §5b) -----------------------------------------------
 
 MAX_TITLE = 200
@@ -65,13 +68,6 @@ class Action(StrEnum):
     WITHDRAW = "withdraw"
 
 
-class InvalidTransition(Exception):
-    def __init__(self, state: str, action: str) -> None:
-        super().__init__(f"cannot {action} a proposal that is {state}")
-        self.state = state
-        self.action = action
-
-
 #: The whole life of a proposal. Anything not listed is refused.
 TRANSITIONS: dict[tuple[State, Action], State] = {
     (State.DRAFT, Action.OPEN_DISCUSSION): State.DISCUSSION,
@@ -97,20 +93,9 @@ FINAL: frozenset[State] = frozenset({State.ADOPTED, State.NOT_ADOPTED, State.WIT
 OPEN_TO_MEMBERS: frozenset[State] = frozenset({State.DISCUSSION, State.DECISION})
 
 
-def transition(state: str, action: str) -> State:
-    """Return the state after ``action``, or raise :class:`InvalidTransition`."""
-    try:
-        key = (State(state), Action(action))
-    except ValueError:
-        raise InvalidTransition(state, action) from None
-    try:
-        return TRANSITIONS[key]
-    except KeyError:
-        raise InvalidTransition(state, action) from None
-
-
-def allowed_actions(state: str) -> list[Action]:
-    return [action for (src, action) in TRANSITIONS if src == state]
+MACHINE = Machine("proposal", State, Action, TRANSITIONS)
+transition = MACHINE.transition
+allowed_actions = MACHINE.allowed
 
 
 def can_change_text(state: str) -> bool:
@@ -132,6 +117,62 @@ class CommentKind(StrEnum):
     IDEA = "idea"
     SUPPORT = "support"
     PROCESS = "process"
+
+
+# --- Moderation: hiding is never silent -------------------------------------------------
+
+
+class Moderation(StrEnum):
+    VISIBLE = "visible"
+    HIDDEN = "hidden"
+    RESTORE_REQUESTED = "restore_requested"
+
+
+class ModerationAct(StrEnum):
+    HIDE = "hide"  # a facilitator hides a comment, saying why
+    ANSWER = "answer"  # its author answers the reason
+    REQUEST_RESTORE = "request_restore"  # its author asks for it to be shown again
+    RESTORE = "restore"  # a facilitator shows it again
+
+
+@dataclass(frozen=True)
+class ModerationRule:
+    """Who takes a moderation act, whether its note is required, and the names it is kept
+    under in the moderation log (``event``) and the audit log (``audit``)."""
+
+    by: str  # "moderator" or "author"
+    note_required: bool
+    event: str
+    audit: str
+
+
+MODERATION_RULES: dict[ModerationAct, ModerationRule] = {
+    ModerationAct.HIDE: ModerationRule("moderator", True, "hidden", "discussion.comment_hidden"),
+    ModerationAct.ANSWER: ModerationRule(
+        "author", True, "answered", "discussion.moderation_answered"
+    ),
+    ModerationAct.REQUEST_RESTORE: ModerationRule(
+        "author", False, "restore_requested", "discussion.restore_requested"
+    ),
+    ModerationAct.RESTORE: ModerationRule(
+        "moderator", False, "restored", "discussion.comment_restored"
+    ),
+}
+
+#: What each act does to a comment's moderation; anything not listed is refused.
+MODERATION = Machine(
+    "comment",
+    Moderation,
+    ModerationAct,
+    {
+        (Moderation.VISIBLE, ModerationAct.HIDE): Moderation.HIDDEN,
+        (Moderation.HIDDEN, ModerationAct.ANSWER): Moderation.HIDDEN,
+        (Moderation.RESTORE_REQUESTED, ModerationAct.ANSWER): Moderation.RESTORE_REQUESTED,
+        (Moderation.HIDDEN, ModerationAct.REQUEST_RESTORE): Moderation.RESTORE_REQUESTED,
+        (Moderation.HIDDEN, ModerationAct.RESTORE): Moderation.VISIBLE,
+        (Moderation.RESTORE_REQUESTED, ModerationAct.RESTORE): Moderation.VISIBLE,
+    },
+)
 
 
 #: The reactions a member may leave on a comment (one per member and comment).

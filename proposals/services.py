@@ -185,8 +185,6 @@ def create_proposal(
     return proposal
 
 
-
-
 @transaction.atomic
 def change_state(actor: Any, proposal_id: int, action: str) -> Proposal:
     """Open a draft for discussion, withdraw, or take it back to discussion after a round."""
@@ -774,93 +772,46 @@ def edit_comment(actor: Any, comment_id: int, *, body: str, kind: str | None = N
     return comment
 
 
+def _moderation_conflict(moderation: str, act: domain.ModerationAct) -> Conflict:
+    if act is domain.ModerationAct.HIDE:
+        return Conflict(_("This comment is hidden already."))
+    if moderation == domain.Moderation.RESTORE_REQUESTED:
+        return Conflict(_("Restoring it has been asked for already."))
+    return Conflict(_("This comment is not hidden."))
+
+
 @transaction.atomic
-def hide_comment(actor: Any, comment_id: int, *, reason: str) -> Comment:
-    """A facilitator hides a comment, saying why; its author sees the reason."""
+def moderate(actor: Any, comment_id: int, act: str, *, note: str = "") -> Comment:
+    """One step of moderation (:data:`domain.MODERATION`): a facilitator hides a comment
+    saying why (``hide``, the note is the reason its author sees) or shows it again
+    (``restore``); its author answers the reason (``answer``) or asks for it to be shown
+    again (``request_restore``). Every step is kept in the comment's moderation log."""
     comment = _lock_comment(actor, comment_id)
-    permissions.require_moderate(actor, comment.proposal)
-    reason = _clean("reason", reason, domain.MAX_REASON).strip()
-    if comment.is_hidden:
-        raise Conflict(_("This comment is hidden already."))
-    comment.moderation = Comment.Moderation.HIDDEN
-    comment.hidden_reason = reason
+    try:
+        step = domain.ModerationAct(act)
+    except ValueError:
+        raise _invalid("action", _("Unknown action.")) from None
+    rule = domain.MODERATION_RULES[step]
+    if rule.by == "moderator":
+        permissions.require_moderate(actor, comment.proposal)
+    else:
+        permissions.require_comment_author(actor, comment)
+    field = "reason" if step is domain.ModerationAct.HIDE else "note"
+    note = _clean(field, note, domain.MAX_REASON, required=rule.note_required).strip()
+    try:
+        moderation = domain.MODERATION.transition(comment.moderation, step)
+    except domain.InvalidTransition:
+        raise _moderation_conflict(comment.moderation, step) from None
+    if step is domain.ModerationAct.HIDE:
+        comment.hidden_reason = note
+    elif step is domain.ModerationAct.RESTORE:
+        comment.hidden_reason = ""
+    comment.moderation = moderation
     comment.save(update_fields=["moderation", "hidden_reason"])
-    ModerationEvent.objects.create(
-        comment=comment, actor=actor, action=ModerationEvent.Action.HIDDEN, note=reason
-    )
+    ModerationEvent.objects.create(comment=comment, actor=actor, action=rule.event, note=note)
     audit.record(
         actor,
-        "discussion.comment_hidden",
-        comment,
-        assembly_id=comment.proposal.assembly_id,
-        after={"moderation": comment.moderation},
-    )
-    return comment
-
-
-@transaction.atomic
-def answer_moderation(actor: Any, comment_id: int, *, note: str) -> Comment:
-    """The author answers the reason their comment was hidden."""
-    comment = _lock_comment(actor, comment_id)
-    permissions.require_comment_author(actor, comment)
-    note = _clean("note", note, domain.MAX_REASON).strip()
-    if not comment.is_hidden:
-        raise Conflict(_("This comment is not hidden."))
-    ModerationEvent.objects.create(
-        comment=comment, actor=actor, action=ModerationEvent.Action.ANSWERED, note=note
-    )
-    audit.record(
-        actor,
-        "discussion.moderation_answered",
-        comment,
-        assembly_id=comment.proposal.assembly_id,
-        after={"moderation": comment.moderation},
-    )
-    return comment
-
-
-@transaction.atomic
-def request_restore(actor: Any, comment_id: int, *, note: str = "") -> Comment:
-    comment = _lock_comment(actor, comment_id)
-    permissions.require_comment_author(actor, comment)
-    note = _clean("note", note, domain.MAX_REASON, required=False).strip()
-    if comment.moderation != Comment.Moderation.HIDDEN:
-        raise Conflict(
-            _("This comment is not hidden.")
-            if not comment.is_hidden
-            else _("Restoring it has been asked for already.")
-        )
-    comment.moderation = Comment.Moderation.RESTORE_REQUESTED
-    comment.save(update_fields=["moderation"])
-    ModerationEvent.objects.create(
-        comment=comment, actor=actor, action=ModerationEvent.Action.RESTORE_REQUESTED, note=note
-    )
-    audit.record(
-        actor,
-        "discussion.restore_requested",
-        comment,
-        assembly_id=comment.proposal.assembly_id,
-        after={"moderation": comment.moderation},
-    )
-    return comment
-
-
-@transaction.atomic
-def restore_comment(actor: Any, comment_id: int, *, note: str = "") -> Comment:
-    comment = _lock_comment(actor, comment_id)
-    permissions.require_moderate(actor, comment.proposal)
-    note = _clean("note", note, domain.MAX_REASON, required=False).strip()
-    if not comment.is_hidden:
-        raise Conflict(_("This comment is not hidden."))
-    comment.moderation = Comment.Moderation.VISIBLE
-    comment.hidden_reason = ""
-    comment.save(update_fields=["moderation", "hidden_reason"])
-    ModerationEvent.objects.create(
-        comment=comment, actor=actor, action=ModerationEvent.Action.RESTORED, note=note
-    )
-    audit.record(
-        actor,
-        "discussion.comment_restored",
+        rule.audit,
         comment,
         assembly_id=comment.proposal.assembly_id,
         after={"moderation": comment.moderation},

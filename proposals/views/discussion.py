@@ -128,22 +128,22 @@ ACTS: dict[str, Act] = {
     ),
     "hide": Act(
         lambda request, auto: ReasonForm(request.POST, auto_id=auto),
-        lambda user, pk, d: services.hide_comment(user, pk, reason=d["reason"]),
+        lambda user, pk, d: services.moderate(user, pk, "hide", note=d["reason"]),
         lambda: _("The comment is hidden. Its author sees your reason."),
     ),
     "restore": Act(
         lambda request, auto: NoteForm(request.POST, required=False, auto_id=auto),
-        lambda user, pk, d: services.restore_comment(user, pk, note=d["note"]),
+        lambda user, pk, d: services.moderate(user, pk, "restore", note=d["note"]),
         lambda: _("The comment is shown again."),
     ),
     "answer": Act(
         lambda request, auto: NoteForm(request.POST, auto_id=auto),
-        lambda user, pk, d: services.answer_moderation(user, pk, note=d["note"]),
+        lambda user, pk, d: services.moderate(user, pk, "answer", note=d["note"]),
         lambda: _("Your answer is saved in the moderation log."),
     ),
     "request": Act(
         lambda request, auto: NoteForm(request.POST, required=False, auto_id=auto),
-        lambda user, pk, d: services.request_restore(user, pk, note=d["note"]),
+        lambda user, pk, d: services.moderate(user, pk, "request_restore", note=d["note"]),
         lambda: _("You asked the facilitators to show the comment again."),
     ),
     "react": Act(None, _react, lambda: ""),

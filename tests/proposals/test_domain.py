@@ -276,3 +276,41 @@ def test_reapply_is_symmetric(base: list[str], mine: list[str], theirs: list[str
     """Applying A's change onto B's text gives what applying B's onto A's gives."""
     b, m, t = ("\n\n".join(x) for x in (base, mine, theirs))
     assert domain.reapply(b, m, t) == domain.reapply(b, t, m)
+
+
+# --- Moderation, as a truth table ----------------------------------------------------------
+
+Mod, Act = domain.Moderation, domain.ModerationAct
+MODERATION = {
+    (Mod.VISIBLE, Act.HIDE): Mod.HIDDEN,
+    (Mod.HIDDEN, Act.ANSWER): Mod.HIDDEN,
+    (Mod.RESTORE_REQUESTED, Act.ANSWER): Mod.RESTORE_REQUESTED,
+    (Mod.HIDDEN, Act.REQUEST_RESTORE): Mod.RESTORE_REQUESTED,
+    (Mod.HIDDEN, Act.RESTORE): Mod.VISIBLE,
+    (Mod.RESTORE_REQUESTED, Act.RESTORE): Mod.VISIBLE,
+}
+
+
+@pytest.mark.parametrize("state", list(Mod))
+@pytest.mark.parametrize("act", list(Act))
+def test_moderation_truth_table(state: domain.Moderation, act: domain.ModerationAct) -> None:
+    expected = MODERATION.get((state, act))
+    if expected is None:
+        with pytest.raises(InvalidTransition):
+            domain.MODERATION.transition(state, act)
+    else:
+        assert domain.MODERATION.transition(state.value, act.value) is expected
+
+
+def test_every_moderation_act_has_its_rule() -> None:
+    assert set(domain.MODERATION_RULES) == set(Act)
+    # Facilitators hide and restore; only the comment's author answers or asks back.
+    assert {a for a, r in domain.MODERATION_RULES.items() if r.by == "moderator"} == {
+        Act.HIDE,
+        Act.RESTORE,
+    }
+    # Hiding is never silent: it needs a reason, and so does an answer to one.
+    assert {a for a, r in domain.MODERATION_RULES.items() if r.note_required} == {
+        Act.HIDE,
+        Act.ANSWER,
+    }

@@ -455,12 +455,12 @@ def test_editing_keeps_the_history(proposal, member, member2) -> None:
 def test_moderation_without_punishment(proposal, facilitator, member, member2, session) -> None:
     comment = services.add_comment(member, proposal.pk, kind="idea", body="Telefonu 0555 000.")
     with pytest.raises(Forbidden):
-        services.hide_comment(member2, comment.pk, reason="Bence kötü")
+        services.moderate(member2, comment.pk, "hide", note="Bence kötü")
     with pytest.raises(Invalid):
-        services.hide_comment(facilitator, comment.pk, reason="")
-    services.hide_comment(facilitator, comment.pk, reason="Kişisel veri paylaşılmış.")
+        services.moderate(facilitator, comment.pk, "hide", note="")
+    services.moderate(facilitator, comment.pk, "hide", note="Kişisel veri paylaşılmış.")
     with pytest.raises(Conflict):
-        services.hide_comment(facilitator, comment.pk, reason="Yine")
+        services.moderate(facilitator, comment.pk, "hide", note="Yine")
     # Others see that it is hidden, not what it said; its author sees why.
     seen_by_other = selectors.comments(proposal, member2)[0]
     assert seen_by_other["hidden"] and seen_by_other["body"] is None
@@ -472,16 +472,16 @@ def test_moderation_without_punishment(proposal, facilitator, member, member2, s
         "reason": "Kişisel veri paylaşılmış.",
     }
     with pytest.raises(Forbidden):
-        services.answer_moderation(member2, comment.pk, note="Ben yazmadım")
-    services.answer_moderation(member, comment.pk, note="Haklısınız.")
+        services.moderate(member2, comment.pk, "answer", note="Ben yazmadım")
+    services.moderate(member, comment.pk, "answer", note="Haklısınız.")
     services.edit_comment(member, comment.pk, body="Numarayı çıkardım.")
-    services.request_restore(member, comment.pk, note="Düzelttim.")
+    services.moderate(member, comment.pk, "request_restore", note="Düzelttim.")
     with pytest.raises(Conflict):
-        services.request_restore(member, comment.pk)
-    services.restore_comment(facilitator, comment.pk, note="Teşekkürler.")
+        services.moderate(member, comment.pk, "request_restore")
+    services.moderate(facilitator, comment.pk, "restore", note="Teşekkürler.")
     assert selectors.comments(proposal, member2)[0]["body"] == "Numarayı çıkardım."
     with pytest.raises(Conflict):
-        services.restore_comment(facilitator, comment.pk)
+        services.moderate(facilitator, comment.pk, "restore")
     assert [e.action for e in ModerationEvent.objects.filter(comment=comment)] == [
         "hidden",
         "answered",
