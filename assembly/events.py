@@ -10,18 +10,30 @@ from typing import Any, ClassVar
 class SessionStarted:
     name: ClassVar[str] = "session.started"
     status: str
+    #: what each role may now do in the session, to each agenda item and decision
+    actions: dict[str, list[str]]
+    agenda: list[dict[str, Any]]
+    decision_actions: dict[str, dict[str, list[str]]]
 
 
 @dataclass(frozen=True)
 class SessionAdjourned:
     name: ClassVar[str] = "session.adjourned"
     status: str
+    #: what each role may now do in the session, to each agenda item and decision
+    actions: dict[str, list[str]]
+    agenda: list[dict[str, Any]]
+    decision_actions: dict[str, dict[str, list[str]]]
 
 
 @dataclass(frozen=True)
 class SessionClosed:
     name: ClassVar[str] = "session.closed"
     status: str
+    #: what each role may now do in the session, to each agenda item and decision
+    actions: dict[str, list[str]]
+    agenda: list[dict[str, Any]]
+    decision_actions: dict[str, dict[str, list[str]]]
 
 
 @dataclass(frozen=True)
@@ -45,6 +57,8 @@ class MinutesChanged:
     minutes: str
     updated_at: str
     by: int
+    #: what each role may do to the item now (an item with minutes cannot be removed)
+    actions: dict[str, list[str]]
 
 
 @dataclass(frozen=True)
@@ -61,6 +75,8 @@ class TasksChanged:
     name: ClassVar[str] = "session.tasks_changed"
     facilitators: list[int]
     note_takers: list[int]
+    #: each task holder's role in the session (by user id): a screen's new role
+    roles: dict[str, str]
 
 
 @dataclass(frozen=True)

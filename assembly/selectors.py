@@ -10,7 +10,7 @@ from django.db import connection, models
 from django.db.models import Count, Max, Q
 from django.utils import timezone
 
-from assembly import domain
+from assembly import domain, permissions
 from assembly.models import (
     AgendaItem,
     Assembly,
@@ -35,8 +35,9 @@ def iso(value: datetime | None) -> str | None:
 # --- Parts of the live state -----------------------------------------------------------
 
 
-def agenda_rows(session_id: int) -> list[dict[str, Any]]:
-    items = AgendaItem.objects.filter(session_id=session_id).select_related("proposal")
+def agenda_rows(session: Session) -> list[dict[str, Any]]:
+    """The agenda of a session, each item with what each role may do to it."""
+    items = AgendaItem.objects.filter(session_id=session.pk).select_related("proposal")
     return [
         {
             "id": item.pk,
@@ -50,9 +51,26 @@ def agenda_rows(session_id: int) -> list[dict[str, Any]]:
             ),
             "commitment": item.commitment_id,
             "record": item.record_id,
+            "actions": permissions.agenda_item_actions(
+                session.status,
+                item.status,
+                bool(item.minutes),
+                item.pk == session.current_item_id,
+                item.proposal_id is not None,
+            ),
         }
         for item in items
     ]
+
+
+def live_actions(session: Session) -> dict[str, Any]:
+    """What a change of the session's status changes in what each role may do: in the
+    session, to each agenda item and to each decision (sent with ``session.*`` events)."""
+    return {
+        "actions": permissions.session_actions(session.status),
+        "agenda": agenda_rows(session),
+        "decision_actions": {str(d["id"]): d["actions"] for d in decisions_for_session(session.pk)},
+    }
 
 
 def waiting_hands(session_id: int) -> list[Hand]:
@@ -307,20 +325,8 @@ def session_state(session: Session, user: Any = None) -> dict[str, Any]:
             .first()
         )
     state = shared_state(session)
-    state["you"] = you_state(state, user_id, role)
+    state["you"] = permissions.you(state, user_id, role)
     return state
-
-
-def you_state(shared: dict[str, Any], user_id: int | None, role: str | None) -> dict[str, Any]:
-    """The reader's own part of the state, from the shared part and their membership role."""
-    is_participant = role == Role.MEMBER
-    return {
-        "member": user_id if role is not None else None,
-        "participant": is_participant,
-        "facilitator": is_participant and user_id in shared["facilitators"],
-        "note_taker": is_participant
-        and (user_id in shared["note_takers"] or user_id in shared["facilitators"]),
-    }
 
 
 def shared_state(session: Session) -> dict[str, Any]:
@@ -336,13 +342,15 @@ def shared_state(session: Session) -> dict[str, Any]:
             "starts_at": iso(session.starts_at),
             "video_url": session.video_url,
             "speaking_seconds": session.speaking_seconds,
+            # What each role may do in the session now (assembly.permissions.COMMANDS).
+            "actions": permissions.session_actions(session.status),
             "assembly": {
                 "id": session.assembly_id,
                 "slug": session.assembly.slug,
                 "name": session.assembly.name,
             },
         },
-        "agenda": agenda_rows(session.pk),
+        "agenda": agenda_rows(session),
         "current_item": session.current_item_id,
         "queue": queue_state(session),
         **presence(session.pk),

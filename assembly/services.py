@@ -66,16 +66,6 @@ def emit_in_session(session: Session, event: Any, *extra_fields: str) -> int:
     return session.seq
 
 
-def _require_live(session: Session) -> None:
-    if session.status != SessionStatus.LIVE:
-        raise Conflict(_("The session is not live."))
-
-
-def _require_not_closed(session: Session) -> None:
-    if session.status == SessionStatus.CLOSED:
-        raise Conflict(_("This session is closed."))
-
-
 def _queue_event(session: Session) -> events.QueueChanged:
     return events.QueueChanged(**selectors.queue_state(session))
 
@@ -130,16 +120,19 @@ SESSION_ACTIONS = {
 }
 
 
+#: The live command that moves a session by each action.
+SESSION_COMMANDS = {
+    domain.SessionAction.START: "session.start",
+    domain.SessionAction.RESUME: "session.start",
+    domain.SessionAction.ADJOURN: "session.adjourn",
+    domain.SessionAction.CLOSE: "session.close",
+}
+
+
 def _change_status(actor: Any, session_id: int, action: domain.SessionAction) -> Session:
     session = lock_session(session_id)
-    permissions.require_facilitator(actor, session)
-    try:
-        new_state = domain.transition(session.status, action)
-    except domain.InvalidTransition:
-        raise Conflict(
-            _("This cannot be done while the session is %(status)s.")
-            % {"status": SessionStatus(session.status).label}
-        ) from None
+    permissions.require(actor, session, SESSION_COMMANDS[action])
+    new_state = domain.transition(session.status, action)
     audit.record(
         actor,
         SESSION_ACTIONS[action],
@@ -149,6 +142,8 @@ def _change_status(actor: Any, session_id: int, action: domain.SessionAction) ->
         after={"status": new_state},
     )
     session.status = new_state
+    # Saved now, so that what each role may do (read back for the event) follows it.
+    session.save(update_fields=["status"])
     return session
 
 
@@ -161,7 +156,9 @@ def start_session(actor: Any, session_id: int) -> int:
         else domain.SessionAction.START
     )
     locked = _change_status(actor, session_id, action)
-    return emit_in_session(locked, events.SessionStarted(status=locked.status), "status")
+    return emit_in_session(
+        locked, events.SessionStarted(status=locked.status, **selectors.live_actions(locked))
+    )
 
 
 @transaction.atomic
@@ -173,8 +170,7 @@ def adjourn_session(actor: Any, session_id: int) -> int:
     session.timer_seconds = None
     emit_in_session(
         session,
-        events.SessionAdjourned(status=session.status),
-        "status",
+        events.SessionAdjourned(status=session.status, **selectors.live_actions(session)),
         "timer_ends_at",
         "timer_seconds",
     )
@@ -198,8 +194,7 @@ def close_session(actor: Any, session_id: int) -> int:
     )
     seq = emit_in_session(
         session,
-        events.SessionClosed(status=session.status),
-        "status",
+        events.SessionClosed(status=session.status, **selectors.live_actions(session)),
         "timer_ends_at",
         "timer_seconds",
     )
@@ -216,7 +211,7 @@ def close_session(actor: Any, session_id: int) -> int:
 
 def _agenda_changed(session: Session) -> events.AgendaChanged:
     return events.AgendaChanged(
-        agenda=selectors.agenda_rows(session.pk), current_item=session.current_item_id
+        agenda=selectors.agenda_rows(session), current_item=session.current_item_id
     )
 
 
@@ -230,9 +225,8 @@ def _item(session: Session, item_id: int) -> AgendaItem:
 @transaction.atomic
 def open_agenda_item(actor: Any, session_id: int, item_id: int) -> int:
     session = lock_session(session_id)
-    permissions.require_facilitator(actor, session)
+    permissions.require(actor, session, "agenda.open")
     item = _item(session, item_id)
-    _require_live(session)
     if session.current_item_id == item.pk:
         raise Conflict(_("This item is already on the agenda now."))
     now = timezone.now()
@@ -253,7 +247,7 @@ def open_agenda_item(actor: Any, session_id: int, item_id: int) -> int:
     session.current_item = item
     return emit_in_session(
         session,
-        events.AgendaItemOpened(item=item.pk, agenda=selectors.agenda_rows(session.pk)),
+        events.AgendaItemOpened(item=item.pk, agenda=selectors.agenda_rows(session)),
         "current_item",
     )
 
@@ -272,8 +266,7 @@ def add_agenda_item(
     """An agenda item, perhaps about a proposal, a commitment to look at again (follow-up)
     or an adopted decision whose review date has come."""
     session = lock_session(session_id)
-    permissions.require_facilitator(actor, session)
-    _require_not_closed(session)
+    permissions.require(actor, session, "agenda.add")
     title = title.strip()
     if not title:
         raise Invalid(_("Some fields are not valid."), {"title": _("This field is required.")})
@@ -325,8 +318,7 @@ def add_agenda_item(
 def move_agenda_item(actor: Any, session_id: int, item_id: int, offset: int) -> int:
     """Move an item up (``-1``) or down (``+1``) the agenda."""
     session = lock_session(session_id)
-    permissions.require_facilitator(actor, session)
-    _require_not_closed(session)
+    permissions.require(actor, session, "agenda.move")
     items = list(AgendaItem.objects.filter(session=session))
     index = next((i for i, it in enumerate(items) if it.pk == item_id), None)
     if index is None:
@@ -354,8 +346,7 @@ def move_agenda_item(actor: Any, session_id: int, item_id: int, offset: int) -> 
 @transaction.atomic
 def remove_agenda_item(actor: Any, session_id: int, item_id: int) -> int:
     session = lock_session(session_id)
-    permissions.require_facilitator(actor, session)
-    _require_not_closed(session)
+    permissions.require(actor, session, "agenda.remove")
     item = _item(session, item_id)
     if item.status != AgendaStatus.PENDING or item.minutes:
         raise Conflict(_("Only items not yet discussed can be removed."))
@@ -373,8 +364,7 @@ def remove_agenda_item(actor: Any, session_id: int, item_id: int) -> int:
 @transaction.atomic
 def save_minutes(actor: Any, session_id: int, item_id: int, text: str) -> int:
     session = lock_session(session_id)
-    permissions.require_note_taker(actor, session)
-    _require_not_closed(session)
+    permissions.require(actor, session, "minutes.save")
     item = _item(session, item_id)
     if item.minutes == text:
         return session.seq
@@ -393,7 +383,19 @@ def save_minutes(actor: Any, session_id: int, item_id: int, text: str) -> int:
     item.save(update_fields=["minutes", "minutes_updated_at", "minutes_updated_by"])
     return emit_in_session(
         session,
-        events.MinutesChanged(item=item.pk, minutes=text, updated_at=now.isoformat(), by=actor.pk),
+        events.MinutesChanged(
+            item=item.pk,
+            minutes=text,
+            updated_at=now.isoformat(),
+            by=actor.pk,
+            actions=permissions.agenda_item_actions(
+                session.status,
+                item.status,
+                bool(text),
+                item.pk == session.current_item_id,
+                item.proposal_id is not None,
+            ),
+        ),
     )
 
 
@@ -403,8 +405,7 @@ def save_minutes(actor: Any, session_id: int, item_id: int, text: str) -> int:
 @transaction.atomic
 def raise_hand(actor: Any, session_id: int, kind: str) -> int:
     session = lock_session(session_id)
-    permissions.require_participant(actor, session)
-    _require_live(session)
+    permissions.require(actor, session, "hand.raise")
     domain.HandKind(kind)
     now = timezone.now()
     hand = Hand.objects.filter(session=session, member=actor, state=Hand.State.WAITING).first()
@@ -429,7 +430,7 @@ def raise_hand(actor: Any, session_id: int, kind: str) -> int:
 @transaction.atomic
 def lower_hand(actor: Any, session_id: int) -> int:
     session = lock_session(session_id)
-    permissions.require_participant(actor, session)
+    permissions.require(actor, session, "hand.lower")
     previous = _order_if_moved(session)
     changed = Hand.objects.filter(session=session, member=actor, state=Hand.State.WAITING).update(
         state=Hand.State.LOWERED, ended_at=timezone.now()
@@ -445,8 +446,7 @@ def lower_hand(actor: Any, session_id: int) -> int:
 def next_speaker(actor: Any, session_id: int) -> int:
     """End the current turn and give the floor to the head of the queue."""
     session = lock_session(session_id)
-    permissions.require_facilitator(actor, session)
-    _require_live(session)
+    permissions.require(actor, session, "queue.next")
     now = timezone.now()
     ended = _end_current_turn(session, now)
     ordered = selectors.ordered_hands(session.pk)
@@ -485,8 +485,7 @@ def next_speaker(actor: Any, session_id: int) -> int:
 @transaction.atomic
 def move_hand(actor: Any, session_id: int, member_id: int, position: int) -> int:
     session = lock_session(session_id)
-    permissions.require_facilitator(actor, session)
-    _require_live(session)
+    permissions.require(actor, session, "queue.move")
     ordered = selectors.ordered_hands(session.pk)
     index = next((i for i, h in enumerate(ordered) if h.member_id == member_id), None)
     if index is None:
@@ -528,8 +527,7 @@ def move_hand(actor: Any, session_id: int, member_id: int, position: int) -> int
 @transaction.atomic
 def start_timer(actor: Any, session_id: int, seconds: int) -> int:
     session = lock_session(session_id)
-    permissions.require_facilitator(actor, session)
-    _require_live(session)
+    permissions.require(actor, session, "timer.start")
     if not 1 <= seconds <= MAX_TIMER_SECONDS:
         raise Invalid(
             _("Some fields are not valid."),
@@ -551,7 +549,7 @@ def start_timer(actor: Any, session_id: int, seconds: int) -> int:
 @transaction.atomic
 def stop_timer(actor: Any, session_id: int) -> int:
     session = lock_session(session_id)
-    permissions.require_facilitator(actor, session)
+    permissions.require(actor, session, "timer.stop")
     if session.timer_ends_at is None:
         return session.seq
     audit.record(
@@ -590,8 +588,7 @@ def check_in(actor: Any, session_id: int) -> bool:
     session = Session.objects.filter(pk=session_id).first()
     if session is None:
         raise NotFound(_("There is no such session."))
-    permissions.require_participant(actor, session)
-    _require_not_closed(session)
+    permissions.require(actor, session, "attendance.check_in")
     if Attendance.objects.filter(session=session, member=actor).exists():
         return False
     try:
@@ -611,14 +608,17 @@ def check_in(actor: Any, session_id: int) -> bool:
 
 
 def _tasks_event(session: Session) -> events.TasksChanged:
-    return events.TasksChanged(**selectors.tasks(session.pk))
+    held = selectors.tasks(session.pk)
+    return events.TasksChanged(
+        **held,
+        roles=permissions.task_roles(session, held["facilitators"], held["note_takers"]),
+    )
 
 
 @transaction.atomic
 def volunteer(actor: Any, session_id: int, task: str) -> int:
     session = lock_session(session_id)
-    if not permissions.can_volunteer(actor, session):
-        raise Forbidden(_("Only members can take on a task in an open session."))
+    permissions.require(actor, session, "task.volunteer")
     Task(task)
     row, created = SessionTask.objects.get_or_create(
         session=session, user=actor, task=task, defaults={"volunteered": True}

@@ -22,6 +22,7 @@ from assembly import permissions, selectors, services
 from assembly.forms import AgendaItemForm, ProfileForm, SessionPlanForm, SignupForm
 from assembly.middleware import CONTRAST_COOKIE, CONTRASTS, FONT_COOKIE, FONT_SIZES
 from assembly.models import AgendaStatus, HandKind, SessionStatus, Task, User
+from assembly.services import MAX_TIMER_SECONDS
 from audit import permissions as audit_permissions
 from common.errors import NotFound, ServiceError
 from common.web import error_page, redirect_back, refused
@@ -29,6 +30,7 @@ from followup import presenters as followup_presenters
 from proposals.presenters import live_panel
 from realtime import protocol
 from voting import presenters as voting_presenters
+from voting.services import MAX_ROUND_SECONDS
 
 ONE_YEAR = 60 * 60 * 24 * 365
 
@@ -285,12 +287,20 @@ def live_strings() -> dict[str, Any]:
         "volunteer_facilitator": _("Volunteer as facilitator"),
         "volunteer_note_taker": _("Volunteer as note-taker"),
         "member_n": _("Member %(id)s"),
+        # The largest values the forms take (the services refuse more).
+        "limits": {"timer": MAX_TIMER_SECONDS, "round": MAX_ROUND_SECONDS},
         "d": voting_presenters.live_strings(),
     }
 
 
+def _can(actions: dict[str, list[str]], role: str) -> dict[str, bool]:
+    """A role's allowed commands as template flags (``hand.raise`` → ``hand_raise``)."""
+    return {command.replace(".", "_"): True for command in actions.get(role, [])}
+
+
 def _live_context(session: Any, state: dict[str, Any], user: Any = None) -> dict[str, Any]:
     """What the template needs to draw the state without dictionary lookups."""
+    role = state["you"]["role"]
     now = timezone.now()
     decision_extras = voting_presenters.live_extras(state["decisions"], user)
     you = state["you"]["member"]
@@ -337,19 +347,22 @@ def _live_context(session: Any, state: dict[str, Any], user: Any = None) -> dict
         "note_taker_names": [name(pk) for pk in state["note_takers"]],
         "is_facilitator_task": you in state["facilitators"],
         "is_note_taker_task": you in state["note_takers"],
+        # What the reader may do, from the state's actions (the gates'): ``can.hand_raise``.
+        "can": _can(state["session"]["actions"], role),
         "agenda_rows": [
             {
                 **item,
                 "status_label": dict(AgendaStatus.choices).get(item["status"], ""),
                 "first": index == 0,
                 "last": index == len(state["agenda"]) - 1,
+                "can": _can(item["actions"], role),
             }
             for index, item in enumerate(state["agenda"])
         ],
         "status_label": SessionStatus(session.status).label,
         "live_strings": live_strings(),
         "decision_rows": voting_presenters.live_rows(
-            state["decisions"], decision_extras, state["you"], session.status, now
+            state["decisions"], decision_extras, state["you"], now
         ),
         "decision_extras": decision_extras,
         "proposal_live": live_panel(state, user),

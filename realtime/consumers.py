@@ -150,7 +150,7 @@ class SessionConsumer(AsyncWebsocketConsumer):
 
     async def _send_state(self, snap: hub.Snapshot) -> None:
         """Send ``session.state``, then the frames that came while it was being read."""
-        you = selectors.you_state(snap.state, self._user_id(), self.role)
+        you = permissions.you(snap.state, self._user_id(), self.role)
         await self.send(text_data=_with_you(snap.text, snap.state["seq"], you))
         self.ready = True
         self.stale = False

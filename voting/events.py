@@ -14,6 +14,8 @@ class RoundOpened:
     closes_at: str | None
     options: list[str]
     text: str
+    #: what each role may do now (voting.permissions.decision_actions)
+    actions: dict[str, list[str]]
 
 
 @dataclass(frozen=True)
@@ -24,6 +26,9 @@ class RoundClosed:
     outcome: str
     tally: dict[str, Any]
     fallback_used: bool
+    #: the decision's status now: ``between`` rounds, or ``concluded`` once adopted
+    status: str
+    actions: dict[str, list[str]]
     winner: str | None = None
     order: list[list[str]] | None = None
     pairwise: dict[str, dict[str, int]] | None = None
@@ -36,6 +41,7 @@ class Recorded:
     decision: int
     ref: str
     url: str
+    actions: dict[str, list[str]]
 
 
 @dataclass(frozen=True)

@@ -22,6 +22,7 @@ from assembly.models import (
 )
 from common.errors import Conflict, Forbidden, NotFound
 from proposals import permissions as proposal_permissions
+from voting import domain
 from voting.models import Decision, Record
 
 
@@ -131,6 +132,56 @@ def can_record_decision(user: Any, decision: Decision) -> bool:
 
 #: Decision statuses in which the last closed round's outcome may be recorded.
 RECORDABLE = frozenset({Decision.Status.BETWEEN, Decision.Status.CONCLUDED})
+
+#: Decision statuses in which a round may be opened (a first one, or the next one).
+OPENABLE = frozenset({Decision.Status.DRAFT, Decision.Status.BETWEEN})
+
+#: Who a reader is to a decision, each able to do all the one before may: ``watcher``
+#: (watches), ``member`` (takes part), ``note_taker`` (also records), ``facilitator`` (also
+#: runs the rounds). On the live screen it is the reader's task in the session; on a page
+#: it comes from the gates (:func:`role_for`).
+ROLES = ("watcher", "member", "note_taker", "facilitator")
+
+
+def decision_actions(
+    status: str, round_number: int, policy: dict[str, Any], session_status: str | None = None
+) -> dict[str, list[str]]:
+    """What each role may do to a decision in this state, as the command names the live
+    screen sends (``round.fallback`` is ``round.close`` with the fallback rule): the one
+    home of the state rules the services apply and the buttons the screens show. A live
+    decision's round opens only while its session is live."""
+    run: list[str] = []
+    if status in OPENABLE and session_status in (None, "live"):
+        run.append("round.open")
+    if status == Decision.Status.OPEN:
+        run.append("round.close")
+        if domain.fallback_available(domain.parse_policy(policy), round_number):
+            run.append("round.fallback")
+    record = ["decision.record"] if status in RECORDABLE else []
+    cast = ["stance.cast"] if status == Decision.Status.OPEN else []
+    return {
+        "watcher": [],
+        "member": cast,
+        "note_taker": [*cast, *record],
+        "facilitator": [*cast, *run, *record],
+    }
+
+
+def role_for(user: Any, decision: Decision) -> str:
+    """The reader's role for :func:`decision_actions` on a decision's page."""
+    if can_run_decision(user, decision):
+        return "facilitator"
+    if can_record_decision(user, decision):
+        return "note_taker"
+    return "member" if is_eligible(user, decision) else "watcher"
+
+
+def actions_for(user: Any, decision: Decision, round_number: int) -> list[str]:
+    """What ``user`` may do to the decision now, on its page."""
+    session_status = decision.session.status if decision.session is not None else None
+    return decision_actions(decision.status, round_number, decision.policy, session_status)[
+        role_for(user, decision)
+    ]
 
 
 def can_create_decision(user: Any, assembly_id: int) -> bool:
@@ -243,6 +294,11 @@ def can_integrate_objection(user: Any, decision: Decision) -> bool:
     return decision.proposal is not None and proposal_permissions.is_coauthor(
         user, decision.proposal
     )
+
+
+def can_integrate_now(user: Any, decision: Decision) -> bool:
+    """Integrate an objection of a closed round, now: between rounds (the text is open)."""
+    return decision.status == Decision.Status.BETWEEN and can_integrate_objection(user, decision)
 
 
 def require_integrate(user: Any, decision: Decision) -> None:

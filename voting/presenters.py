@@ -495,7 +495,8 @@ def decision_page(decision: Decision, user: Any) -> dict[str, Any]:
             "number": current.number,
             "change": word_diff(rounds[-1].text, current.text),
         }
-    can_integrate = between and permissions.can_integrate_objection(user, decision)
+    can_integrate = permissions.can_integrate_now(user, decision)
+    acts = permissions.actions_for(user, decision, rounds[-1].number if rounds else 0)
     return {
         "decision": decision,
         "round": round_,
@@ -532,11 +533,12 @@ def decision_page(decision: Decision, user: Any) -> dict[str, Any]:
         "mine_label": option_label(decision.method, mine.option, decision) if mine else "",
         "tally": tally,
         "tally_rows": _counts_rows(decision.method, (tally or {}).get("counts"), decision),
-        "can_take_part": permissions.is_eligible(user, decision),
-        "can_run": permissions.can_run_decision(user, decision),
-        "can_record": permissions.can_record_decision(user, decision)
-        and decision.status in permissions.RECORDABLE,
-        "fallback_available": bool(round_ and domain.fallback_available(policy, round_.number)),
+        # What the reader may do now: the gates' actions (voting.permissions.actions_for).
+        "may_cast": "stance.cast" in acts,
+        "can_open": "round.open" in acts,
+        "can_close": "round.close" in acts,
+        "can_fallback": "round.fallback" in acts,
+        "can_record": "decision.record" in acts,
         "objections": objections,
         "secret": policy.secret,
         "record": getattr(decision, "record", None),
@@ -716,22 +718,19 @@ def live_rows(
     decisions: list[dict[str, Any]],
     extras: dict[str, dict[str, Any]],
     you: dict[str, Any],
-    session_status: str,
     now: datetime,
 ) -> list[dict[str, Any]]:
     """The session's decisions, ready for the live screen's template (live.js draws the same)."""
-    return [_live_row(d, extras.get(str(d["id"]), {}), you, session_status, now) for d in decisions]
+    return [_live_row(d, extras.get(str(d["id"]), {}), you, now) for d in decisions]
 
 
 def _live_row(
     d: dict[str, Any],
     extra: dict[str, Any],
     you: dict[str, Any],
-    session_status: str,
     now: datetime,
 ) -> dict[str, Any]:
     method, status, number = d["method"], d["status"], d["round"]
-    policy = domain.parse_policy(d["policy"])
     alternatives = d.get("alternatives") or []
     options = options_for(method)
     labels = {o["key"]: o["label"] for o in options}
@@ -746,7 +745,8 @@ def _live_row(
     tally = d.get("tally") or {}
     counts = tally.get("counts")
     responded = tally.get("responded", 0)
-    facilitator = bool(you.get("facilitator"))
+    # What the reader may do to it now (voting.permissions.decision_actions, by their role).
+    allowed = d["actions"].get(you.get("role", "watcher"), [])
 
     if mine.get("secret"):
         mine_text = _("Your response has been saved. A secret response cannot be changed.")
@@ -790,7 +790,7 @@ def _live_row(
             for k, n in (counts or {}).items()
         ],
         "results_later": bool(tally) and counts is None and status == "open",
-        "can_cast": bool(you.get("participant")) and status == "open" and not mine.get("secret"),
+        "can_cast": "stance.cast" in allowed and not mine.get("secret"),
         "mine": mine,
         "mine_text": mine_text,
         "options": [{**o, "checked": o["key"] == chosen} for o in options],
@@ -810,10 +810,9 @@ def _live_row(
             }
             for n in range(1, len(alternatives) + 1)
         ],
-        "can_open": facilitator and session_status == "live" and status in {"draft", "between"},
-        "can_close": facilitator and status == "open",
-        "can_fallback": facilitator
-        and status == "open"
-        and domain.fallback_available(policy, number),
-        "can_record": bool(you.get("note_taker")) and status in {"between", "concluded"},
+        "may_cast": "stance.cast" in allowed,
+        "can_open": "round.open" in allowed,
+        "can_close": "round.close" in allowed,
+        "can_fallback": "round.fallback" in allowed,
+        "can_record": "decision.record" in allowed,
     }

@@ -164,13 +164,21 @@ def result_json(result: domain.Result) -> dict[str, Any]:
     return data
 
 
+def decision_actions(
+    status: str, round_number: int, policy: dict[str, Any], session_status: str | None
+) -> dict[str, list[str]]:
+    from voting.permissions import decision_actions as actions
+
+    return actions(status, round_number, policy, session_status)
+
+
 def summaries(decisions: QuerySet[Decision]) -> list[dict[str, Any]]:
     """Entries of the session state's ``decisions``, in four queries whatever the number
     of decisions and members: the decisions with their counts and register entries,
     their rounds, their alternatives, and the open rounds' stances."""
     rows = list(
         counted(decisions)
-        .select_related("record__assembly")
+        .select_related("record__assembly", "session")
         .prefetch_related("rounds", "alternatives")
     )
     tallies = live_tallies(rows)
@@ -209,6 +217,13 @@ def _summary(decision: Decision, tally: dict[str, Any] | None) -> dict[str, Any]
         "ref": record.ref if record is not None else None,
         "url": record_url(record) if record is not None else None,
         "winner": (current.result.get("winner") if current and not current.is_open else None),
+        # What each role may do now (the gates' rules, voting.permissions.decision_actions).
+        "actions": decision_actions(
+            decision.status,
+            current.number if current else 0,
+            decision.policy,
+            decision.session.status if decision.session is not None else None,
+        ),
     }
     if decision.method == domain.Method.RANKED:
         summary["alternatives"] = [

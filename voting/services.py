@@ -296,7 +296,7 @@ def open_round(
     permissions.require_run(actor, decision)
     if decision.status == Decision.Status.OPEN:
         raise Conflict(_("A round of this decision is open already."))
-    if decision.status not in (Decision.Status.DRAFT, Decision.Status.BETWEEN):
+    if decision.status not in permissions.OPENABLE:
         raise Conflict(_("This decision has been taken; no more rounds."))
     now = timezone.now()
     if seconds is not None:
@@ -364,6 +364,9 @@ def open_round(
                 closes_at=closes_at.isoformat() if closes_at else None,
                 options=selectors.option_keys(decision),
                 text=round_.text,
+                actions=permissions.decision_actions(
+                    decision.status, round_.number, decision.policy, session.status
+                ),
             ),
         )
         publish_tally(decision.pk)
@@ -870,6 +873,10 @@ def _close(round_: Round, decision: Decision, actor: Any, fallback: bool) -> Rou
                 outcome=result.outcome.value,
                 tally=result.tally,
                 fallback_used=result.fallback_used,
+                status=status,
+                actions=permissions.decision_actions(
+                    status, round_.number, decision.policy, session.status
+                ),
                 winner=result.winner if ranked else None,
                 order=result.order if ranked else None,
                 pairwise=result.pairwise if ranked else None,
@@ -1169,7 +1176,14 @@ def record_decision(
         session = lock_session(decision.session_id)
         emit_in_session(
             session,
-            events.Recorded(decision=decision.pk, ref=record.ref, url=selectors.record_url(record)),
+            events.Recorded(
+                decision=decision.pk,
+                ref=record.ref,
+                url=selectors.record_url(record),
+                actions=permissions.decision_actions(
+                    decision.status, last.number, decision.policy, session.status
+                ),
+            ),
         )
     return record
 

@@ -23,7 +23,7 @@ def test_link_an_item_to_a_proposal(live_session, facilitator, member):
     assert item.proposal_id == proposal.pk
     live_session.refresh_from_db()
     assert live_session.seq == before + 1
-    row = next(i for i in selectors.agenda_rows(live_session.pk) if i["id"] == item.pk)
+    row = next(i for i in selectors.agenda_rows(live_session) if i["id"] == item.pk)
     assert row["proposal"] == {"id": proposal.pk, "title": "Su protokolü"}
 
 

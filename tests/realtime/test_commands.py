@@ -9,13 +9,21 @@ from __future__ import annotations
 import pytest
 from asgiref.sync import ThreadSensitiveContext, sync_to_async
 
-from assembly import services
+from assembly import permissions, services
 from assembly.models import AgendaItem, Attendance, QueueMove, SessionStatus, SessionTask
 from tests.realtime.coverage import covers, sample_data
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.asyncio]
 
 run = sync_to_async
+
+
+def assert_moved(frame: dict, status: str) -> None:
+    """A session.* event: the new status, and what each role may now do (the gates')."""
+    assert frame["data"]["status"] == status
+    assert frame["data"]["actions"] == permissions.session_actions(status)
+    assert all(set(row["actions"]) == set(permissions.ROLES) for row in frame["data"]["agenda"])
+    assert all(set(a) == set(permissions.ROLES) for a in frame["data"]["decision_actions"].values())
 
 
 @run
@@ -131,7 +139,7 @@ async def test_session_start(sockets, session, facilitator, member) -> None:
     assert a.state["data"]["session"]["status"] == "scheduled"
     assert await a.ok("session.start") == {"seq": seq + 1}
     frame = await seen_by_both(a, w, "session.started", seq + 1)
-    assert frame["data"] == {"status": "live"}
+    assert_moved(frame, "live")
 
 
 async def test_session_start_resumes_an_adjourned_session(
@@ -141,7 +149,7 @@ async def test_session_start_resumes_an_adjourned_session(
     a, w, seq = await pair(sockets, session, facilitator, member)
     await a.ok("session.start")
     frame = await seen_by_both(a, w, "session.started", seq + 1)
-    assert frame["data"] == {"status": "live"}
+    assert_moved(frame, "live")
 
 
 @covers("session.adjourn")
@@ -151,7 +159,7 @@ async def test_session_adjourn(sockets, live_session, facilitator, member) -> No
     a, w, seq = await pair(sockets, live_session, facilitator, member)
     assert await a.ok("session.adjourn") == {"seq": seq + 2}
     adjourned = await seen_by_both(a, w, "session.adjourned", seq + 1)
-    assert adjourned["data"] == {"status": "adjourned"}
+    assert_moved(adjourned, "adjourned")
     queue = await seen_by_both(a, w, "queue.changed", seq + 2)
     assert queue["data"]["speaker"] is None
     assert queue["data"]["timer"] == {"ends_at": None, "seconds": None}
@@ -167,7 +175,7 @@ async def test_session_close(sockets, live_session, facilitator, member) -> None
     # Closing is one command and three events: closed, the queue emptied, the item done.
     assert await a.ok("session.close") == {"seq": seq + 3}
     closed = await seen_by_both(a, w, "session.closed", seq + 1)
-    assert closed["data"] == {"status": "closed"}
+    assert_moved(closed, "closed")
     queue = await seen_by_both(a, w, "queue.changed", seq + 2)
     assert queue["data"]["queue"] == []
     agenda = await seen_by_both(a, w, "agenda.changed", seq + 3)
@@ -236,7 +244,11 @@ async def test_task_volunteer(sockets, live_session, facilitator, member, member
     a, w, seq = await pair(sockets, live_session, member, member2)
     assert await a.ok("task.volunteer", {"task": "facilitator"}) == {"seq": seq + 1}
     frame = await seen_by_both(a, w, "session.tasks_changed", seq + 1)
-    assert frame["data"] == {"facilitators": [facilitator.pk, member.pk], "note_takers": []}
+    assert frame["data"] == {
+        "facilitators": [facilitator.pk, member.pk],
+        "note_takers": [],
+        "roles": {str(facilitator.pk): "facilitator", str(member.pk): "facilitator"},
+    }
     assert await run(SessionTask.objects.filter(user=member, volunteered=True).count)() == 1
     # The new facilitator can now do a facilitator's work on the same socket.
     assert await a.ok("timer.start", {"seconds": 10}) == {"seq": seq + 2}

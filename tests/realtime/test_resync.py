@@ -198,13 +198,20 @@ def test_refusals_publish_nothing(live_session, member, observer) -> None:
 
 
 def test_the_reducer_notices_a_gap_and_skips_old_frames() -> None:
-    state = {"seq": 4, "session": {"status": "live"}}
+    state = {"seq": 4, "session": {"status": "live", "actions": {}}, "agenda": [], "decisions": []}
+    adjourned = {"status": "adjourned", "actions": {"facilitator": ["session.start"]}}
+    moved = {**adjourned, "agenda": [], "decision_actions": {}}
     with pytest.raises(SeqGap):
-        apply_event(state, {"event": "session.adjourned", "seq": 6, "data": {"status": "x"}})
-    old = {"event": "session.adjourned", "seq": 4, "data": {"status": "adjourned"}}
+        apply_event(state, {"event": "session.adjourned", "seq": 6, "data": moved})
+    old = {"event": "session.adjourned", "seq": 4, "data": moved}
     assert apply_event(state, old) == state
-    new = {"event": "session.adjourned", "seq": 5, "data": {"status": "adjourned"}}
-    assert apply_event(state, new) == {"seq": 5, "session": {"status": "adjourned"}}
+    new = {"event": "session.adjourned", "seq": 5, "data": moved}
+    assert apply_event(state, new) == {
+        "seq": 5,
+        "session": adjourned,
+        "agenda": [],
+        "decisions": [],
+    }
     assert state["seq"] == 4  # the input is not mutated
 
 

@@ -72,6 +72,7 @@ async def test_a_session_that_no_longer_holds_is_nobody(
         "participant": False,
         "facilitator": False,
         "note_taker": False,
+        "role": "watcher",
     }
 
 

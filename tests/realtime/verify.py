@@ -28,13 +28,17 @@ class SeqGap(AssertionError):
     """The client would have to resync: a seq-bearing frame skipped a number."""
 
 
-def _recompute_you(state: dict[str, Any]) -> None:
+def _recompute_you(state: dict[str, Any], roles: dict[str, str]) -> None:
+    """What a screen learns of itself from a change of tasks: the event names each task
+    holder's role; everyone else keeps the role they joined with (as live.js does)."""
     you = state["you"]
-    uid = you["member"]
-    participant = you["participant"]
-    you["facilitator"] = participant and uid in state["facilitators"]
-    you["note_taker"] = participant and (
-        uid in state["note_takers"] or uid in state["facilitators"]
+    role = (you["participant"] and roles.get(str(you["member"]))) or (
+        "member" if you["participant"] else "watcher"
+    )
+    you.update(
+        role=role,
+        facilitator=role == "facilitator",
+        note_taker=role in {"facilitator", "note_taker"},
     )
 
 
@@ -51,6 +55,10 @@ def apply_event(state: dict[str, Any], frame: dict[str, Any]) -> dict[str, Any]:
         state["seq"] = seq
     if event in {"session.started", "session.adjourned", "session.closed"}:
         state["session"]["status"] = data["status"]
+        state["session"]["actions"] = data["actions"]
+        state["agenda"] = data["agenda"]
+        for entry in state["decisions"]:
+            entry["actions"] = data["decision_actions"][str(entry["id"])]
     elif event == "agenda.item_opened":
         state["agenda"] = data["agenda"]
         state["current_item"] = data["item"]
@@ -61,12 +69,13 @@ def apply_event(state: dict[str, Any], frame: dict[str, Any]) -> dict[str, Any]:
         items = [item for item in state["agenda"] if item["id"] == data["item"]]
         assert len(items) == 1, f"minutes for an unknown item {data['item']}"
         items[0]["minutes"] = data["minutes"]
+        items[0]["actions"] = data["actions"]
     elif event == "queue.changed":
         state["queue"] = data
     elif event == "session.tasks_changed":
         state["facilitators"] = data["facilitators"]
         state["note_takers"] = data["note_takers"]
-        _recompute_you(state)
+        _recompute_you(state, data["roles"])
     elif event == "presence.changed":
         assert seq is None, "presence is a derived snapshot"
         state["present"] = data["present"]
@@ -81,10 +90,6 @@ def apply_event(state: dict[str, Any], frame: dict[str, Any]) -> dict[str, Any]:
     else:
         raise AssertionError(f"a client does not know how to apply {event!r}")
     return state
-
-
-#: Outcomes after which a decision takes no more rounds (its status becomes ``concluded``).
-FINAL_OUTCOMES = {"adopted", "adopted_by_fallback", "informational"}
 
 
 def _decision(state: dict[str, Any], decision_id: int) -> dict[str, Any]:
@@ -120,20 +125,22 @@ def _apply_decision_event(
             outcome=None,
             winner=None,
             tally=None,  # the tally snapshot of the new round follows
+            actions=data["actions"],
         )
     elif event == "decision.round_closed":
         entry = _decision(state, data["decision"])
         assert data["round"] == entry["round"], "the open round is the one that closes"
         entry.update(
-            status="concluded" if data["outcome"] in FINAL_OUTCOMES else "between",
+            status=data["status"],
             outcome=data["outcome"],
             winner=data.get("winner"),  # ranked only
             tally=data["tally"],
             closes_at=None,
+            actions=data["actions"],
         )
     elif event == "decision.recorded":
         entry = _decision(state, data["decision"])
-        entry.update(status="recorded", ref=data["ref"], url=data["url"])
+        entry.update(status="recorded", ref=data["ref"], url=data["url"], actions=data["actions"])
     else:
         raise AssertionError(f"a client does not know how to apply {event!r}")
 

@@ -220,6 +220,12 @@ async def test_round_open(sockets, live_decision, facilitator, member) -> None:
         "closes_at": None,
         "options": ["consent", "concern", "objection"],
         "text": live_decision.text,
+        "actions": {
+            "watcher": [],
+            "member": ["stance.cast"],
+            "note_taker": ["stance.cast"],
+            "facilitator": ["stance.cast", "round.close"],
+        },
     }
     # The new round's tally follows: nobody has responded yet.
     tally = await w.wait_for(tally_where(live_decision.pk, round=1))
@@ -336,7 +342,12 @@ async def test_decision_record(sockets, live_round, facilitator, member) -> None
     url = await run(selectors.record_url)(record)
     assert reply == {"decision": live_round.pk, "ref": record.ref, "url": url}
     frame = await w.event("decision.recorded", seq + 1)
-    assert frame["data"] == {"decision": live_round.pk, "ref": record.ref, "url": url}
+    assert frame["data"] == {
+        "decision": live_round.pk,
+        "ref": record.ref,
+        "url": url,
+        "actions": {"watcher": [], "member": [], "note_taker": [], "facilitator": []},
+    }
     assert url.startswith("/decisions/")
     assert record.statement == "Depo kurulacak."
     assert record.review_at is not None and record.review_at.isoformat() == "2099-01-31"

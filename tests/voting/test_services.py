@@ -1101,6 +1101,7 @@ def test_a_decision_life_keeps_clients_in_step(present, facilitator, member, mem
         "decision": decision.pk,
         "ref": record.ref,
         "url": selectors.record_url(record),
+        "actions": {"watcher": [], "member": [], "note_taker": [], "facilitator": []},
     }
     entry = snapshot(pk, member)["decisions"][0]
     assert (entry["status"], entry["ref"], entry["round"]) == ("recorded", record.ref, 2)

@@ -29,6 +29,8 @@ function h(tag, attrs, ...kids) {
 }
 const hid = (name, value) => h('input', { type: 'hidden', name, value });
 const sr = (t) => t && h('span', { class: 'visually-hidden' }, ': ' + t);
+// What the server allows this screen's reader (their role) to do to a thing now.
+const can = (actions, command) => !!actions?.[state.you.role]?.includes(command);
 const btn = (label, cls, attrs) => h('button', { type: 'submit', class: 'button' + (cls ? ' ' + cls : ''), ...attrs }, label);
 const form = (action, attrs, ...kids) =>
   h('form', { method: 'post', action, ...attrs }, hid('csrfmiddlewaretoken', csrf()), kids, hid('next', NEXT));
@@ -100,7 +102,7 @@ function vFloor(s) {
     : pos === 0 ? S.you_next : pos > 0 ? fmt(S.your_place, { position: pos + 1 }) : '';
   const hand = !you.participant ? h('p', { class: 'watching' }, S.watching) : [
     h('p', { id: 'hand-hint', class: 'hint', role: 'status' }, hint),
-    s.session.status !== 'live' ? h('p', {}, S.not_live) : [
+    !can(s.session.actions, 'hand.raise') ? h('p', {}, S.not_live) : [
       form(CMD, { id: 'raise-form', class: 'cmd raise-form', hidden: pos >= 0 }, hid('type', 'hand.raise'),
         h('label', { for: 'raise-kind' }, S.raise_what),
         h('select', { id: 'raise-kind', name: 'kind' }, Object.entries(S.kinds).map(([v, l]) => h('option', { value: v }, l))),
@@ -117,25 +119,24 @@ function vFloor(s) {
 }
 
 function vConsole(s) {
-  const st = s.session.status, live = st === 'live';
+  const a = s.session.actions, may = (c) => can(a, c);
   return s.you.facilitator && panel('console', S.facilitation,
-    live && [
+    may('queue.next') && [
       h('div', { class: 'button-row' }, cmd('queue.next', {}, S.next, { bid: 'next-speaker', cls: 'button--primary' }),
-        s.queue.timer.ends_at && cmd('timer.stop', {}, S.timer_stop)),
-      form(CMD, { class: 'cmd timer-form' }, hid('type', 'timer.start'),
+        may('timer.stop') && s.queue.timer.ends_at && cmd('timer.stop', {}, S.timer_stop)),
+      may('timer.start') && form(CMD, { class: 'cmd timer-form' }, hid('type', 'timer.start'),
         h('label', { for: 'timer-seconds' }, S.seconds),
-        h('input', { id: 'timer-seconds', name: 'seconds', type: 'number', inputmode: 'numeric', min: 1, max: 10800,
+        h('input', { id: 'timer-seconds', name: 'seconds', type: 'number', inputmode: 'numeric', min: 1, max: S.limits.timer,
           required: true, value: s.session.speaking_seconds }),
         btn(S.timer_start))],
     h('div', { class: 'button-row' },
-      st === 'scheduled' && cmd('session.start', {}, S.start, { cls: 'button--primary' }),
-      st === 'adjourned' && cmd('session.start', {}, S.resume, { cls: 'button--primary' }),
-      live && cmd('session.adjourn', {}, S.adjourn),
-      (st === 'scheduled' || st === 'adjourned') && cmd('session.close', {}, S.close)));
+      may('session.start') && cmd('session.start', {}, s.session.status === 'adjourned' ? S.resume : S.start, { cls: 'button--primary' }),
+      may('session.adjourn') && cmd('session.adjourn', {}, S.adjourn),
+      may('session.close') && cmd('session.close', {}, S.close)));
 }
 
 function vQueue(s) {
-  const q = s.queue.queue, f = s.you.facilitator && s.session.status === 'live';
+  const q = s.queue.queue, f = can(s.session.actions, 'queue.move');
   const move = (e, to, label) => cmd('queue.move', { member: e.member, position: to }, label, { cls: 'button--small', sr: e.name });
   return panel('queue', fmt(S.queue_heading, { count: q.length }),
     h('div', { class: 'live-region', 'aria-live': 'polite' },
@@ -148,22 +149,23 @@ function vQueue(s) {
 }
 
 function vAgenda(s) {
-  const st = s.session.status, f = s.you.facilitator && st !== 'closed', n = s.agenda.length;
+  const f = can(s.session.actions, 'agenda.add'), n = s.agenda.length;
   const cur = s.agenda.find((i) => i.id === s.current_item);
-  const tools = (it, i) => h('span', { class: 'a-tools' },
-    it.proposal && h('a', { class: 'button button--small',
+  const tools = (it, i) => it.actions?.[s.you.role]?.length > 0 && h('span', { class: 'a-tools' },
+    can(it.actions, 'decision.create') && h('a', { class: 'button button--small',
       href: live.dataset.decideUrl.replace('/0/', `/${it.proposal.id}/`) + `?session=${s.session.id}&next=${encodeURIComponent(location.pathname)}` },
       S.bring, sr(it.title)),
-    st === 'live' && it.id !== s.current_item && cmd('agenda.open', { item: it.id }, S.open_item, { cls: 'button--small', sr: it.title }),
-    i > 0 && aop('up', it, S.move_up), i < n - 1 && aop('down', it, S.move_down),
-    it.status === 'pending' && !it.minutes && aop('remove', it, S.remove));
+    can(it.actions, 'agenda.open') && cmd('agenda.open', { item: it.id }, S.open_item, { cls: 'button--small', sr: it.title }),
+    can(it.actions, 'agenda.move') && i > 0 && aop('up', it, S.move_up),
+    can(it.actions, 'agenda.move') && i < n - 1 && aop('down', it, S.move_down),
+    can(it.actions, 'agenda.remove') && aop('remove', it, S.remove));
   return panel('agenda', S.agenda,
     h('p', { id: 'current-item', class: 'current-item' }, cur ? fmt(S.current_item, { item: cur.title }) : S.no_current_item),
     !n ? h('p', { id: 'agenda-list' }, S.agenda_empty) : h('ol', { id: 'agenda-list', class: 'agenda-list' }, s.agenda.map((it, i) =>
       h('li', { 'data-key': 'a' + it.id, class: 'agenda-item agenda-item--' + it.status, 'aria-current': it.id === s.current_item && 'true' },
         h('span', { class: 'a-title' }, it.title), ' ',
         h('span', { class: 'meta' }, fmt(S.budget[it.minutes_budget === 1 ? 0 : 1], { minutes: it.minutes_budget }) + ' · ' + S.agenda_status[it.status]),
-        f && tools(it, i)))),
+        tools(it, i)))),
     f && form(AGENDA, { class: 'agenda-op agenda-add', id: 'agenda-add' }, hid('op', 'add'),
       field('agenda-title', S.title, { name: 'title', type: 'text', maxlength: 200, required: true }),
       field('agenda-budget', S.budget_label, { name: 'minutes_budget', type: 'number', inputmode: 'numeric', min: 1, max: 600, value: 15, required: true }),
@@ -182,7 +184,7 @@ function vAgenda(s) {
 const paras = (t) => t.split(/\n{2,}/).map((p) => h('p', {}, p.split('\n').map((l, i) => (i ? [h('br'), l] : l))));
 
 function vMinutes(s) {
-  const edit = s.you.note_taker && s.session.status !== 'closed';
+  const edit = can(s.session.actions, 'minutes.save');
   return panel('minutes', S.minutes, !s.agenda.length ? h('p', {}, S.agenda_empty) : s.agenda.map((it) =>
     h('div', { class: 'minutes-item', 'data-key': 'n' + it.id }, h('h3', {}, it.title),
       edit ? form(CMD, { class: 'cmd minutes-form' }, hid('type', 'minutes.save'), hid('item', it.id),
@@ -199,7 +201,7 @@ function vPresent(s) {
     s.present.length
       ? h('ul', { id: 'present-list', class: 'names' }, s.present.map((id) => h('li', { 'data-key': 'p' + id }, nameOf(id))))
       : h('p', { id: 'present-list', class: 'meta' }, S.nobody_present),
-    s.you.participant && !s.present.includes(s.you.member) && s.session.status !== 'closed' &&
+    can(s.session.actions, 'attendance.check_in') && !s.present.includes(s.you.member) &&
       cmd('attendance.check_in', {}, S.check_in, { id: 'check-in' }));
 }
 
@@ -218,7 +220,7 @@ function vTasks(s) {
   return panel('tasks', S.tasks,
     h('p', {}, fmt(S.facilitators, { names: list(s.facilitators) })),
     h('p', {}, fmt(S.note_takers, { names: list(s.note_takers) })),
-    you.participant && s.session.status !== 'closed' && h('div', { class: 'button-row' },
+    can(s.session.actions, 'task.volunteer') && h('div', { class: 'button-row' },
       !s.facilitators.includes(you.member) && cmd('task.volunteer', { task: 'facilitator' }, S.volunteer_facilitator),
       !s.note_takers.includes(you.member) && cmd('task.volunteer', { task: 'note_taker' }, S.volunteer_note_taker)));
 }
@@ -287,7 +289,6 @@ const chosen = {}; // per decision: the option picked but not sent yet
 const dec = (id) => state.decisions.find((d) => d.id === id);
 const share = (f) => ((f = String(f).split('/')), '%' + Math.round((f[0] / (f[1] || 1)) * 100));
 const until = (iso) => Math.ceil((Date.parse(iso) - Date.now()) / 1000);
-const FINAL = ['adopted', 'adopted_by_fallback', 'informational'];
 
 function rule(d) {
   const p = d.policy, parts = [fmt(D.rules[d.method], {
@@ -374,24 +375,23 @@ function vDecision(d, s) {
     recorded && h('p', { class: 'recorded' }, e.url ? h('a', { href: e.url }, recorded) : recorded),
     vTally(d, k, L),
     h('p', { class: 'form-error', id: k + '-error', role: 'alert', 'data-keep': '' }),
-    open && you.participant && [h('p', { class: 'saved', id: k + '-saved', role: 'status' }, saved),
+    can(d.actions, 'stance.cast') && [h('p', { class: 'saved', id: k + '-saved', role: 'status' }, saved),
       !mine?.secret && vStance(d, k, L, mine)],
-    you.facilitator && vRounds(d, k, s.session.status === 'live'),
-    you.note_taker && (d.status === 'between' || d.status === 'concluded') && vRecord(d, k));
+    vRounds(d, k),
+    can(d.actions, 'decision.record') && vRecord(d, k));
 }
 
 // Facilitators open a round (with an optional time limit) and close it.
-function vRounds(d, k, sessionLive) {
-  const p = d.policy;
-  if (d.status === 'open') return h('div', { class: 'decision-tools' }, h('div', { class: 'button-row' },
+function vRounds(d, k) {
+  if (can(d.actions, 'round.close')) return h('div', { class: 'decision-tools' }, h('div', { class: 'button-row' },
     cmd('round.close', { decision: d.id }, D.close, { cls: 'button--primary', sr: d.title }),
-    p.fallback_after_rounds != null && d.round > p.fallback_after_rounds &&
+    can(d.actions, 'round.fallback') &&
       cmd('round.close', { decision: d.id, fallback: 'true' }, D.fallback, { sr: d.title })));
-  return sessionLive && (d.status === 'draft' || d.status === 'between') && h('div', { class: 'decision-tools' },
+  return can(d.actions, 'round.open') && h('div', { class: 'decision-tools' },
     form(CMD, { class: 'cmd round-form' }, hid('type', 'round.open'), hid('decision', d.id),
       h('div', { class: 'field' }, h('label', { for: k + '-seconds' }, D.seconds),
         h('p', { class: 'help', id: k + '-seconds-help' }, D.seconds_help),
-        h('input', { id: k + '-seconds', name: 'seconds', type: 'number', inputmode: 'numeric', min: 1, max: 5184000,
+        h('input', { id: k + '-seconds', name: 'seconds', type: 'number', inputmode: 'numeric', min: 1, max: S.limits.round,
           'aria-describedby': k + '-seconds-help' })),
       btn([D.open, sr(d.title)], 'button--primary')));
 }
@@ -399,7 +399,7 @@ function vRounds(d, k, sessionLive) {
 const vDecisions = (s) => panel('decisions', D.heading,
   h('p', { id: 'decision-announce', class: 'visually-hidden', 'aria-live': 'polite', 'data-keep': '' }),
   s.decisions.length ? s.decisions.map((d) => vDecision(d, s)) : h('p', { class: 'meta' }, D.none),
-  s.you.facilitator && s.session.status !== 'closed' && h('p', { class: 'decisions-new' },
+  can(s.session.actions, 'decision.create') && h('p', { class: 'decisions-new' },
     h('a', { class: 'button', href: live.dataset.newDecisionUrl + '?next=' + encodeURIComponent(NEXT) }, D.new)));
 
 const view = (s) => h('div', {},
@@ -483,7 +483,12 @@ function wantNames() {
   }, 300 + Math.random() * 2000);
 }
 
-const status = (d) => void (state.session.status = d.status);
+// A session that starts, adjourns or closes changes what everyone may do: the server says what.
+const status = (d) => {
+  Object.assign(state.session, { status: d.status, actions: d.actions });
+  state.agenda = d.agenda;
+  for (const x of state.decisions) x.actions = d.decision_actions[x.id] ?? x.actions;
+};
 // Round changes are announced once each; tallies only change what is shown.
 const say = (t) => void ($('decision-announce').textContent = t);
 const H = {
@@ -493,7 +498,7 @@ const H = {
   'agenda.minutes_changed': (d) => {
     const it = state.agenda.find((i) => i.id === d.item);
     if (!it) return true; // an item we do not know: fetch everything
-    it.minutes = d.minutes;
+    Object.assign(it, { minutes: d.minutes, actions: d.actions });
   },
   'session.started': status,
   'session.adjourned': status,
@@ -503,15 +508,14 @@ const H = {
     const x = dec(d.decision), early = ex(d.decision).tally;
     if (!x) return true;
     Object.assign(x, { round: d.round, status: 'open', closes_at: d.closes_at, options: d.options, text: d.text, outcome: null,
-      tally: early?.round === d.round ? early : null });
+      tally: early?.round === d.round ? early : null, actions: d.actions });
     delete chosen[d.decision];
     say(x.title + ': ' + fmt(D.round_open, { n: d.round }));
   },
   'decision.round_closed': (d) => {
     const x = dec(d.decision);
     if (!x) return true;
-    Object.assign(x, { round: d.round, status: FINAL.includes(d.outcome) ? 'concluded' : 'between', outcome: d.outcome,
-      tally: d.tally, closes_at: null });
+    Object.assign(x, { round: d.round, status: d.status, outcome: d.outcome, tally: d.tally, closes_at: null, actions: d.actions });
     ex(d.decision).winner = d.winner ?? null;
     const won = d.winner && fmt(D.winner, { title: labelsOf(x)[d.winner] ?? d.winner });
     say(x.title + ': ' + (D.outcomes[d.outcome] || d.outcome) + (won ? '. ' + won : ''));
@@ -519,7 +523,7 @@ const H = {
   'decision.recorded': (d) => {
     const x = dec(d.decision);
     if (!x) return true;
-    Object.assign(x, { status: 'recorded', ref: d.ref });
+    Object.assign(x, { status: 'recorded', ref: d.ref, actions: d.actions });
     ex(d.decision).url = d.url;
     say(x.title + ': ' + fmt(D.recorded, { ref: d.ref }));
   },
@@ -529,8 +533,10 @@ const H = {
     const y = state.you;
     state.facilitators = d.facilitators;
     state.note_takers = d.note_takers;
-    y.facilitator = !!y.participant && d.facilitators.includes(y.member);
-    y.note_taker = !!y.participant && (y.facilitator || d.note_takers.includes(y.member));
+    // The server names each task holder's role; everyone else keeps the role they joined with.
+    y.role = (y.participant && d.roles[y.member]) || (y.participant ? 'member' : 'watcher');
+    y.facilitator = y.role === 'facilitator';
+    y.note_taker = y.facilitator || y.role === 'note_taker';
   },
 };
 
