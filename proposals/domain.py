@@ -98,9 +98,53 @@ transition = MACHINE.transition
 allowed_actions = MACHINE.allowed
 
 
+class Work(StrEnum):
+    """What people do to a proposal whose being allowed depends on its state (who may do
+    it is for the gates in ``permissions.py``)."""
+
+    WRITE = "write"  # a new version, or an accepted amendment
+    INVITE = "invite"  # invite a co-author
+    AMEND = "amend"  # propose an amendment
+    PROMOTE = "promote"  # make an amendment an alternative for a ranked decision
+    COMMENT = "comment"  # write a comment or a reply
+    COSIGN = "cosign"  # co-sign it for the agenda
+    DECIDE = "decide"  # bring it to a decision, or open a round of one
+
+
+_NOT_FINAL = frozenset(State) - FINAL
+
+#: The states in which each kind of work is allowed.
+WORK_STATES: dict[Work, frozenset[State]] = {
+    Work.WRITE: _NOT_FINAL,
+    Work.INVITE: _NOT_FINAL,
+    Work.AMEND: OPEN_TO_MEMBERS,
+    Work.PROMOTE: OPEN_TO_MEMBERS,
+    Work.COMMENT: _NOT_FINAL,
+    Work.COSIGN: frozenset({State.DISCUSSION}),
+    Work.DECIDE: OPEN_TO_MEMBERS,
+}
+#: Work that waits while a round is open: the round asks about the text as it is.
+WAITS_FOR_ROUND: frozenset[Work] = frozenset({Work.WRITE})
+
+
+def allows(work: Work, state: str, *, open_round: bool = False) -> bool:
+    """Whether ``work`` may be done to a proposal in ``state`` (with a round open or not)."""
+    return State(state) in WORK_STATES[work] and not (open_round and work in WAITS_FOR_ROUND)
+
+
+def author_actions(state: str, *, open_round: bool = False) -> list[Action]:
+    """The state changes co-authors may choose now. While a round is open only opening a
+    draft would be possible, and a draft has no round."""
+    return [
+        action
+        for action in allowed_actions(state)
+        if action in AUTHOR_ACTIONS and (action is Action.OPEN_DISCUSSION or not open_round)
+    ]
+
+
 def can_change_text(state: str) -> bool:
     """Whether new versions may be made (an open round is checked separately)."""
-    return State(state) not in FINAL
+    return allows(Work.WRITE, state)
 
 
 def is_ready(cosigns: int, threshold: int) -> bool:

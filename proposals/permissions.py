@@ -11,6 +11,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from django.db.models import Q, QuerySet
@@ -26,6 +27,7 @@ from assembly.models import (
     WorkingGroupMembership,
 )
 from common.errors import Forbidden, NotFound
+from proposals import domain
 from proposals.models import Amendment, CoAuthor, Comment, Proposal, State
 
 
@@ -189,9 +191,57 @@ def is_comment_author(user: Any, comment: Comment) -> bool:
     return uid is not None and comment.author_id == uid
 
 
+def is_insider(uid: int | None, author_id: int | None, moderator: bool) -> bool:
+    """Who sees a hidden comment's text, the reasons and the moderation log: its author and
+    the moderators."""
+    return moderator or (uid is not None and author_id == uid)
+
+
 def can_see_hidden(user: Any, comment: Comment) -> bool:
-    """A hidden comment's text and the moderation log: its author and the moderators."""
-    return is_comment_author(user, comment) or can_moderate(user, comment.proposal)
+    return is_insider(_uid(user), comment.author_id, can_moderate(user, comment.proposal))
+
+
+def can_read_history(insider: bool, moderated: bool) -> bool:
+    """A comment's earlier texts are for everyone, unless moderation ever touched it: what a
+    facilitator hid must not come back through the edit history."""
+    return insider or not moderated
+
+
+@dataclass(frozen=True)
+class Actions:
+    """What ``user`` may do to a proposal now: who they are (the gates above) and what its
+    state allows (:func:`domain.allows`). The page draws exactly these; the services refuse
+    the rest with the same two rules."""
+
+    edit: bool  # a co-author: decline amendments, see the state actions
+    write: bool  # a new version, or accept an amendment
+    invite: bool
+    amend: bool
+    promote: bool
+    comment: bool
+    react: bool
+    cosign: bool
+    moderate: bool
+    state_actions: tuple[domain.Action, ...]
+
+
+def actions_for(user: Any, proposal: Proposal, *, open_round: bool) -> Actions:
+    """``open_round``: whether a round of a decision on the proposal is open."""
+    state = proposal.state
+    edit = can_edit(user, proposal)
+    commenter = can_comment(user, proposal)
+    return Actions(
+        edit=edit,
+        write=edit and domain.allows(domain.Work.WRITE, state, open_round=open_round),
+        invite=edit and domain.allows(domain.Work.INVITE, state),
+        amend=can_amend(user, proposal) and domain.allows(domain.Work.AMEND, state),
+        promote=edit and domain.allows(domain.Work.PROMOTE, state),
+        comment=commenter and domain.allows(domain.Work.COMMENT, state),
+        react=commenter,
+        cosign=can_cosign(user, proposal) and domain.allows(domain.Work.COSIGN, state),
+        moderate=can_moderate(user, proposal),
+        state_actions=tuple(domain.author_actions(state, open_round=open_round)) if edit else (),
+    )
 
 
 # --- Gates that raise -------------------------------------------------------------------

@@ -112,17 +112,16 @@ class Discussion:
         proposal: Proposal,
         bound: Bound,
         current: Version,
+        can: permissions.Actions,
     ) -> None:
         self.user = user
         self.proposal = proposal
         self.bound = bound
         self.current = current
         self.uid = _uid(user)
-        self.can_comment = permissions.can_comment(user, proposal) and (
-            domain.State(proposal.state) not in domain.FINAL
-        )
-        self.can_react = permissions.can_comment(user, proposal)
-        self.moderator = permissions.can_moderate(user, proposal)
+        self.can_comment = can.comment
+        self.can_react = can.react
+        self.moderator = can.moderate
         self.kinds = dict(CommentKind.choices)
         self.actions = dict(ModerationEvent.Action.choices)
 
@@ -145,7 +144,7 @@ class Discussion:
     ) -> None:
         cid = c["id"]
         mine = self.uid is not None and c["author"] == self.uid
-        insider = mine or self.moderator  # sees hidden text, reasons and the log
+        insider = permissions.is_insider(self.uid, c["author"], self.moderator)
         c["kind_label"] = self.kinds.get(c["kind"], c["kind"])
         c["created"] = datetime.fromisoformat(c["created_at"])
         c["mine"] = mine
@@ -154,9 +153,7 @@ class Discussion:
             c["anchor_number"] = c["anchor"]["paragraph"] + 1
         c["reaction_rows"] = reactions(c, self.can_react and not c["hidden"])
         c["can_react"] = self.can_react and not c["hidden"]
-        # Earlier texts are for everyone, unless moderation ever touched the comment: what a
-        # facilitator hid must not come back through the edit history.
-        if revisions and (insider or not log):
+        if revisions and permissions.can_read_history(insider, moderated=bool(log)):
             c["revisions"] = [
                 {
                     "kind_label": self.kinds.get(r.kind, r.kind),
@@ -229,12 +226,8 @@ def page_context(
     current = versions[-1]
     numbers = [v.number for v in versions]
     amendments = selectors.amendments(proposal)
-    can_edit = permissions.can_edit(user, proposal)
-    can_amend = permissions.can_amend(user, proposal) and (
-        domain.State(proposal.state) in domain.OPEN_TO_MEMBERS
-    )
     open_round = selectors.has_open_round(proposal)
-    text_open = domain.can_change_text(proposal.state) and not open_round
+    can = permissions.actions_for(user, proposal, open_round=open_round)
     names = selectors.names(
         {
             *detail["authors"],
@@ -246,7 +239,7 @@ def page_context(
     )
     paragraph_rows = paragraphs(current.text)
     anchor_choices = paragraph_choices(current.text, _("The whole proposal"))
-    discussion = Discussion(user, proposal, bound, current)
+    discussion = Discussion(user, proposal, bound, current, can)
 
     amendment_rows = []
     status_labels = dict(Amendment.Status.choices)
@@ -266,9 +259,9 @@ def page_context(
             "mine": uid is not None and a.author_id == uid,
             "comments": discussion.decorate(selectors.comments(proposal, user, amendment=a)),
         }
-        if can_edit and is_open:
-            row["can_accept"] = text_open
-            row["can_promote"] = domain.State(proposal.state) in domain.OPEN_TO_MEMBERS
+        if can.edit and is_open:
+            row["can_accept"] = can.write
+            row["can_promote"] = can.promote
             row["decline_form"] = bound.get(f"decline-{aid}") or DeclineForm(
                 auto_id=f"a{aid}-decline-%s"
             )
@@ -299,7 +292,7 @@ def page_context(
         for v in reversed(versions)
     ]
     invite_form = None
-    if can_edit and domain.can_change_text(proposal.state):
+    if can.invite:
         taken = set(detail["authors"]) | set(detail["invited"])
         members = [
             (m.user_id, m.user.public_name)
@@ -325,10 +318,10 @@ def page_context(
         "authors": [names.get(pk, "") for pk in detail["authors"]],
         "invited": [names.get(pk, "") for pk in detail["invited"]],
         "is_invited": permissions.is_invited(user, proposal),
-        "can_edit": can_edit,
-        "can_amend": can_amend,
-        "can_comment": discussion.can_comment,
-        "can_cosign": permissions.can_cosign(user, proposal) and proposal.state == State.DISCUSSION,
+        "can_edit": can.edit,
+        "can_amend": can.amend,
+        "can_comment": can.comment,
+        "can_cosign": can.cosign,
         "is_member": permissions.is_member(user, proposal),
         "moderator": discussion.moderator,
         "cosigned": cosigned,
@@ -336,8 +329,8 @@ def page_context(
         "threshold": max(1, proposal.assembly.cosign_threshold),
         "ready": proposal.ready_at is not None,
         "open_round": open_round,
-        "text_open": text_open,
-        "state_actions": state_actions(proposal, open_round) if can_edit else [],
+        "text_open": can.write,
+        "state_actions": state_actions(can.state_actions),
         "amendments": amendment_rows,
         "open_amendments": sum(1 for a in amendments if a.status == Amendment.Status.OPEN),
         "threads": threads,
@@ -363,20 +356,14 @@ def page_context(
     }
 
 
-def state_actions(proposal: Proposal, open_round: bool) -> list[dict[str, str]]:
-    """The state changes co-authors may choose now, with their button labels (while a round
-    is open only opening a draft is possible, which cannot happen then)."""
+def state_actions(actions: tuple[domain.Action, ...]) -> list[dict[str, str]]:
+    """The state changes the reader may choose now, with their button labels."""
     labels = {
         domain.Action.OPEN_DISCUSSION: _("Open for discussion"),
         domain.Action.RETURN_TO_DISCUSSION: _("Back to discussion"),
         domain.Action.WITHDRAW: _("Withdraw"),
     }
-    return [
-        {"action": action.value, "label": labels[action]}
-        for action in domain.allowed_actions(proposal.state)
-        if action in domain.AUTHOR_ACTIONS
-        and (action is domain.Action.OPEN_DISCUSSION or not open_round)
-    ]
+    return [{"action": action.value, "label": labels[action]} for action in actions]
 
 
 def live_strings() -> dict[str, Any]:

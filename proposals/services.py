@@ -136,11 +136,14 @@ def _state_conflict(proposal: Proposal) -> Conflict:
     )
 
 
-def _require_text_open(proposal: Proposal) -> None:
-    """The text may change: not adopted, not withdrawn, not closed, and no round open."""
-    if not domain.can_change_text(proposal.state):
+def _require(proposal: Proposal, work: domain.Work) -> None:
+    """The proposal's state allows ``work`` (:data:`domain.WORK_STATES`); work on the text
+    also waits for an open round to close."""
+    if not domain.allows(work, proposal.state):
+        if work is domain.Work.COMMENT:
+            raise Conflict(_("The discussion of this proposal is closed."))
         raise _state_conflict(proposal)
-    if selectors.has_open_round(proposal):
+    if work in domain.WAITS_FOR_ROUND and selectors.has_open_round(proposal):
         raise Conflict(_("A round of the decision on this proposal is open."))
 
 
@@ -196,12 +199,13 @@ def change_state(actor: Any, proposal_id: int, action: str) -> Proposal:
         raise _invalid("action", _("Unknown action.")) from None
     if act not in domain.AUTHOR_ACTIONS:
         raise _invalid("action", _("This follows from the decision; it cannot be chosen."))
-    if act is not domain.Action.OPEN_DISCUSSION and selectors.has_open_round(proposal):
+    if act not in domain.author_actions(proposal.state):
+        raise _state_conflict(proposal)
+    if act not in domain.author_actions(
+        proposal.state, open_round=selectors.has_open_round(proposal)
+    ):
         raise Conflict(_("A round of the decision on this proposal is open."))
-    try:
-        _set_state(proposal, act, actor)
-    except domain.InvalidTransition:
-        raise _state_conflict(proposal) from None
+    _set_state(proposal, act, actor)
     return proposal
 
 
@@ -216,8 +220,7 @@ def invite_coauthor(actor: Any, proposal_id: int, member_id: int) -> CoAuthor:
         assembly_id=proposal.assembly_id, user_id=member_id, role=Role.MEMBER
     ).exists():
         raise _invalid("member", _("Only members of this assembly can co-author."))
-    if not domain.can_change_text(proposal.state):
-        raise _state_conflict(proposal)
+    _require(proposal, domain.Work.INVITE)
     if member_id in permissions.author_ids(proposal):
         raise Conflict(_("This member is a co-author already."))
     row, created = CoAuthor.objects.get_or_create(
@@ -298,7 +301,7 @@ def create_version(actor: Any, proposal_id: int, *, text: str, note: str) -> Ver
     permissions.require_edit(actor, proposal)
     text = _clean_text(text)
     note = _clean("note", note, domain.MAX_NOTE).strip()
-    _require_text_open(proposal)
+    _require(proposal, domain.Work.WRITE)
     if text == selectors.current_version(proposal).text:
         raise _invalid("text", _("The text has not changed."))
     version = _new_version(proposal, text, note, actor)
@@ -316,7 +319,7 @@ def version_for_round(proposal_id: int) -> Version:
     """The version a round of a decision on the proposal asks about: the current one, the
     proposal locked so that no version is made while the round opens."""
     proposal = _lock(proposal_id)
-    if proposal.state == State.DRAFT or domain.State(proposal.state) in domain.FINAL:
+    if not domain.allows(domain.Work.DECIDE, proposal.state):
         raise Conflict(
             _("No round can open while the proposal is: %(state)s.")
             % {"state": State(proposal.state).label}
@@ -358,7 +361,7 @@ def integrate_objection(
     objection was met by a version made since the round (``since``) asked, if any.
     The decision's gate (who may integrate) is checked by voting, which calls this."""
     proposal = _lock(proposal_id)
-    _require_text_open(proposal)
+    _require(proposal, domain.Work.WRITE)
     current = selectors.current_version(proposal)
     if text is None or domain.normalise(text).rstrip() == current.text.rstrip():
         return current if current.pk != since else None
@@ -424,8 +427,7 @@ def propose_amendment(
     paragraph = _check_paragraph("paragraph", base, paragraph)
     if text == base.text:
         raise _invalid("text", _("The amendment does not change the text."))
-    if domain.State(proposal.state) not in domain.OPEN_TO_MEMBERS:
-        raise _state_conflict(proposal)
+    _require(proposal, domain.Work.AMEND)
     amendment = Amendment.objects.create(
         proposal=proposal,
         base_version=base,
@@ -487,7 +489,7 @@ def _accept(actor: Any, amendment_id: int) -> Version | None:
     amendment, proposal = _lock_amendment(actor, amendment_id)
     permissions.require_edit(actor, proposal)
     _require_open(amendment)
-    _require_text_open(proposal)
+    _require(proposal, domain.Work.WRITE)
     current = selectors.current_version(proposal)
     merged = domain.reapply(amendment.base_version.text, amendment.text, current.text)
     now = timezone.now()
@@ -552,8 +554,7 @@ def promote_amendment(actor: Any, amendment_id: int) -> Amendment:
     amendment, proposal = _lock_amendment(actor, amendment_id)
     permissions.require_edit(actor, proposal)
     _require_open(amendment)
-    if domain.State(proposal.state) not in domain.OPEN_TO_MEMBERS:
-        raise _state_conflict(proposal)
+    _require(proposal, domain.Work.PROMOTE)
     audit.record(
         actor,
         "proposal.amendment_promoted",
@@ -668,8 +669,7 @@ def add_comment(
         if parent_comment.parent_id is not None:
             raise _invalid("parent", _("Replies are one level deep: answer the first comment."))
     anchor_version, anchor_paragraph = _anchor(proposal, anchor)
-    if domain.State(proposal.state) in domain.FINAL:
-        raise Conflict(_("The discussion of this proposal is closed."))
+    _require(proposal, domain.Work.COMMENT)
     comment = Comment.objects.create(
         proposal=proposal,
         amendment=amendment,
@@ -879,8 +879,7 @@ def cosign(actor: Any, proposal_id: int) -> bool:
     """A member co-signs a proposal in discussion. Returns whether it is ready now."""
     proposal = _readable_locked(actor, proposal_id)
     permissions.require_cosign(actor, proposal)
-    if proposal.state != State.DISCUSSION:
-        raise _state_conflict(proposal)
+    _require(proposal, domain.Work.COSIGN)
     _row, created = CoSignature.objects.get_or_create(proposal=proposal, member=actor)
     ready = _update_readiness(proposal)
     if created:

@@ -45,6 +45,43 @@ def test_final_states_close_the_text_and_only_not_adopted_can_be_reopened() -> N
         assert domain.allowed_actions(state) == expected
 
 
+# What each state allows, as a truth table: "D" draft, "S" discussion, "C" decision,
+# "A" adopted, "N" not adopted, "W" withdrawn; a lower-case letter: also with a round open.
+ALLOWS = {
+    domain.Work.WRITE: "DSC",
+    domain.Work.INVITE: "DdSsCc",
+    domain.Work.AMEND: "SsCc",
+    domain.Work.PROMOTE: "SsCc",
+    domain.Work.COMMENT: "DdSsCc",
+    domain.Work.COSIGN: "Ss",
+    domain.Work.DECIDE: "SsCc",
+}
+LETTERS = {
+    State.DRAFT: "D",
+    State.DISCUSSION: "S",
+    State.DECISION: "C",
+    State.ADOPTED: "A",
+    State.NOT_ADOPTED: "N",
+    State.WITHDRAWN: "W",
+}
+
+
+@pytest.mark.parametrize("work", list(domain.Work))
+@pytest.mark.parametrize("state", list(State))
+@pytest.mark.parametrize("open_round", [False, True])
+def test_what_each_state_allows(work: domain.Work, state: State, open_round: bool) -> None:
+    letter = LETTERS[state].lower() if open_round else LETTERS[state]
+    assert domain.allows(work, state.value, open_round=open_round) is (letter in ALLOWS[work])
+
+
+@pytest.mark.parametrize("state", list(State))
+def test_author_actions_are_the_authors_transitions_and_wait_for_a_round(state: State) -> None:
+    free = domain.author_actions(state)
+    assert set(free) == {a for a in domain.allowed_actions(state) if a in domain.AUTHOR_ACTIONS}
+    during = domain.author_actions(state, open_round=True)
+    assert during == [a for a in free if a is Action.OPEN_DISCUSSION]
+
+
 def test_unknown_states_and_actions_are_refused() -> None:
     with pytest.raises(InvalidTransition):
         domain.transition("published", "adopt")
