@@ -23,7 +23,7 @@ Replies use Ortak's envelope: ``{"event": "reply", "seq": null, "in_response",
 "ok", "data" | "error"}``. There are no rate limits and no per-field validation
 beyond what the services check: it is a comparison, not a second product.
 
-Ortak's own coalesced tally (``voting.services.publish_tally``) must be turned off
+Ortak's own coalesced tally (``voting.tallies.publish_tally``) must be turned off
 in a process that serves this app (:func:`without_coalesced_tallies`), or sockets
 would get both. ``bench.stock_asgi`` does that and is what Daphne serves.
 """
@@ -48,6 +48,7 @@ from common.errors import ServiceError
 from realtime.groups import session_group
 from voting import selectors as voting_selectors
 from voting import services as voting_services
+from voting import tallies
 from voting.models import Decision
 
 log = logging.getLogger(__name__)
@@ -58,7 +59,7 @@ def without_coalesced_tallies(setattr_: Callable[[Any, str, Any], None] = setatt
 
     ``setattr_`` lets a test undo it (``monkeypatch.setattr``).
     """
-    setattr_(voting_services, "publish_tally", _no_tally)
+    setattr_(tallies, "publish_tally", _no_tally)
 
 
 def _no_tally(decision_id: int) -> None:

@@ -128,12 +128,7 @@ class RegisterView(ServiceErrorsMixin, ListAPIView):
 class StanceBody(drf.Serializer[Any]):
     option = drf.CharField(required=False, max_length=40)
     ranking = drf.ListField(child=drf.CharField(max_length=40), required=False, max_length=50)
-    reason = drf.CharField(required=False, allow_blank=True, max_length=services.MAX_REASON)
-
-    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
-        if ("option" in attrs) == ("ranking" in attrs):
-            raise drf.ValidationError({"option": _("Give either an option or a ranking.")})
-        return attrs
+    reason = drf.CharField(required=False, allow_blank=True, max_length=domain.MAX_REASON)
 
 
 class OpenBody(drf.Serializer[Any]):

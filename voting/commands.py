@@ -5,11 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from django.urls import reverse
-from django.utils import translation
-from django.utils.translation import gettext as _
 
 from assembly import permissions as assembly_permissions
-from common.errors import Invalid, ServiceError
+from common.errors import ServiceError
 from proposals import permissions as proposal_permissions
 from realtime.protocol import (
     Boolean,
@@ -71,12 +69,9 @@ def decision_create(ctx: CommandContext, data: dict[str, Any]) -> dict[str, Any]
     decision=Integer(minimum=1),
     option=Optional(Text(max_length=40)),
     ranking=Optional(StringList(max_items=50, max_length=40)),
-    reason=Optional(Text(max_length=services.MAX_REASON), default=""),
+    reason=Optional(Text(max_length=domain.MAX_REASON), default=""),
 )
 def stance_cast(ctx: CommandContext, data: dict[str, Any]) -> dict[str, Any]:
-    if (data["option"] is None) == (data["ranking"] is None):
-        message = _("Give either an option or a ranking.")
-        raise Invalid(message, {"option": message})
     return services.cast_stance(
         ctx.user,
         data["decision"],
@@ -92,30 +87,19 @@ def stance_cast_batch(
     calls: list[tuple[CommandContext, dict[str, Any]]],
 ) -> list[dict[str, Any] | ServiceError | None]:
     """Many ``stance.cast`` at once: one transaction (see :func:`services.cast_stances`)."""
-    outcomes: list[dict[str, Any] | ServiceError | None] = [None] * len(calls)
-    casts: list[services.Cast] = []
-    positions: list[int] = []
-    for position, (ctx, data) in enumerate(calls):
-        if (data["option"] is None) == (data["ranking"] is None):
-            with translation.override(ctx.language or translation.get_language()):
-                message = _("Give either an option or a ranking.")
-            outcomes[position] = Invalid(message, {"option": message})
-            continue
-        positions.append(position)
-        casts.append(
-            services.Cast(
-                ctx.user,
-                data["decision"],
-                option=data["option"],
-                ranking=data["ranking"],
-                reason=data["reason"] or "",
-                session_id=ctx.session_id,
-                language=ctx.language,
-            )
+    casts = [
+        services.Cast(
+            ctx.user,
+            data["decision"],
+            option=data["option"],
+            ranking=data["ranking"],
+            reason=data["reason"] or "",
+            session_id=ctx.session_id,
+            language=ctx.language,
         )
-    for position, outcome in zip(positions, services.cast_stances(casts), strict=True):
-        outcomes[position] = outcome
-    return outcomes
+        for ctx, data in calls
+    ]
+    return list(services.cast_stances(casts))
 
 
 @command(

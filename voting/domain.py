@@ -176,6 +176,10 @@ def parse_policy(raw: Mapping[str, Any] | None) -> Policy:
     return Policy(**values)
 
 
+#: The longest reason a stance may give (characters).
+MAX_REASON = 2000
+
+
 @dataclass(frozen=True)
 class Stance:
     """One member's stance in a round: an option, or for ``ranked`` a ranking."""
@@ -186,29 +190,44 @@ class Stance:
 
 
 class StanceError(ValueError):
-    def __init__(self, field_name: str, message: str) -> None:
+    """A stance that does not fit its method: ``field`` is the one at fault, ``code`` one of
+    ``either`` (give an option or a ranking, not both nor neither), ``choice`` (not one of
+    the method's options or alternatives) and ``reason`` (this stance needs a reason)."""
+
+    def __init__(self, field_name: str, code: str, message: str) -> None:
         super().__init__(message)
         self.field = field_name
+        self.code = code
 
 
-def check_stance(method: Method, stance: Stance, alternatives: Sequence[str] = ()) -> Stance:
-    """Validate one stance against its method; returns it normalised."""
+def check_stance(
+    method: Method,
+    *,
+    option: str | None = None,
+    ranking: Sequence[str] | None = None,
+    reason: str = "",
+    alternatives: Sequence[str] = (),
+) -> Stance:
+    """Validate one stance as given (``ranking`` None when none was given) against its
+    method; returns it normalised."""
+    if (option is None) == (ranking is None):
+        raise StanceError("option", "either", "give either an option or a ranking")
     if method is Method.RANKED:
-        ranking = tuple(stance.ranking)
-        if not ranking:
-            raise StanceError("ranking", "rank at least one alternative")
-        if len(set(ranking)) != len(ranking):
-            raise StanceError("ranking", "each alternative at most once")
-        unknown = [key for key in ranking if key not in alternatives]
+        ranked = tuple(ranking or ())
+        if not ranked:
+            raise StanceError("ranking", "choice", "rank at least one alternative")
+        if len(set(ranked)) != len(ranked):
+            raise StanceError("ranking", "choice", "each alternative at most once")
+        unknown = [key for key in ranked if key not in alternatives]
         if unknown:
-            raise StanceError("ranking", f"unknown alternative: {unknown[0]}")
-        return Stance(ranking=ranking, reason=stance.reason.strip())
-    if stance.option not in OPTIONS[method]:
-        raise StanceError("option", "choose one of: " + ", ".join(OPTIONS[method]))
-    reason = stance.reason.strip()
-    if stance.option in REASON_REQUIRED[method] and not reason:
-        raise StanceError("reason", "a reason is required for this stance")
-    return Stance(option=stance.option, reason=reason)
+            raise StanceError("ranking", "choice", f"unknown alternative: {unknown[0]}")
+        return Stance(ranking=ranked, reason=reason.strip())
+    if option not in OPTIONS[method]:
+        raise StanceError("option", "choice", "choose one of: " + ", ".join(OPTIONS[method]))
+    reason = reason.strip()
+    if option in REASON_REQUIRED[method] and not reason:
+        raise StanceError("reason", "reason", "a reason is required for this stance")
+    return Stance(option=option, reason=reason)
 
 
 # --- Schulze ------------------------------------------------------------------------------

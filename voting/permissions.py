@@ -2,88 +2,28 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any, NoReturn
 
-from django.db.models import IntegerField, QuerySet
-from django.db.models.expressions import RawSQL
 from django.utils.translation import gettext as _
 
 from assembly import permissions as assembly_permissions
 from assembly.models import (
     Assembly,
-    Attendance,
-    Membership,
-    Role,
     Session,
     SessionTask,
     Task,
-    WorkingGroupMembership,
 )
 from common.errors import Conflict, Forbidden, NotFound
+from proposals import domain as proposals_domain
 from proposals import permissions as proposal_permissions
-from voting import domain
+from voting import domain, eligibility
 from voting.models import Decision, Record
 
-
-def eligible_ids(decision: Decision) -> QuerySet[Any, int]:
-    """Members who may take part: the working group's, or else the assembly's members."""
-    members = Membership.objects.filter(assembly_id=decision.assembly_id, role=Role.MEMBER)
-    if decision.working_group_id is not None:
-        group = WorkingGroupMembership.objects.filter(group_id=decision.working_group_id)
-        members = members.filter(user_id__in=group.values("user_id"))
-    return members.values_list("user_id", flat=True)
-
-
-# The rule of eligible_ids for every decision of a query at once (``voting_decision`` is
-# the enclosing query's row): SQL, because the ORM's nested subqueries for it took
-# longer to compile than the database took to count 2,000 members.
-_ELIGIBLE = """
-    FROM assembly_membership m
-    WHERE m.assembly_id = voting_decision.assembly_id AND m.role = %s
-    AND (voting_decision.working_group_id IS NULL OR EXISTS (
-        SELECT 1 FROM assembly_workinggroupmembership g
-        WHERE g.group_id = voting_decision.working_group_id AND g.user_id = m.user_id))
-"""
-
-
-def count_eligible() -> RawSQL:
-    """For a query of decisions: how many members may take part in each."""
-    sql = f"(SELECT COUNT(*) {_ELIGIBLE})"
-    return RawSQL(sql, (Role.MEMBER.value,), IntegerField())  # noqa: S611
-
-
-def count_present() -> RawSQL:
-    """For a query of decisions: how many of those who may take part are checked in to
-    the decision's session (none for a decision without a session)."""
-    sql = f"""(SELECT COUNT(*) {_ELIGIBLE} AND EXISTS (
-        SELECT 1 FROM assembly_attendance a
-        WHERE a.session_id = voting_decision.session_id AND a.member_id = m.user_id))"""  # noqa: S608 (constant text)
-    return RawSQL(sql, (Role.MEMBER.value,), IntegerField())  # noqa: S611
+Standing = eligibility.Standing
 
 
 def is_eligible(user: Any, decision: Decision) -> bool:
-    if user is None or not user.is_authenticated:
-        return False
-    return eligible_ids(decision).filter(user_id=user.pk).exists()
-
-
-def is_present(user: Any, decision: Decision) -> bool:
-    if decision.session_id is None:
-        return False
-    return Attendance.objects.filter(session_id=decision.session_id, member_id=user.pk).exists()
-
-
-@dataclass(frozen=True)
-class Standing:
-    """What the gates of a stance need to know of its caster, read together with the
-    decision in one query (``voting.services.cast_stance``): the caster's role in the
-    assembly (None without a membership), whether they are in the decision's working
-    group (True when it has none), and whether they are checked in to its session."""
-
-    role: str | None
-    in_group: bool
-    present: bool
+    return eligibility.standing(user, decision).eligible
 
 
 def can_view_decision(user: Any, decision: Decision) -> bool:
@@ -203,10 +143,6 @@ def can_open_decision(
     return True
 
 
-#: Proposal states in which a decision may be opened on it.
-PROPOSAL_OPEN_STATES = frozenset({"discussion", "decision"})
-
-
 def pending_on(proposal: Any) -> Decision | None:
     """A decision on the proposal not yet taken (a temperature check does not count):
     while there is one, no other is opened on it."""
@@ -237,7 +173,7 @@ def bring_conflict(proposal: Any, method: str | None = None) -> Conflict | None:
     """Why no decision may be opened on the proposal now, whoever asks, or None: it is not
     in discussion (or being decided, between decisions), or a decision on it is under way
     (a temperature check, ``method``, may be taken beside one)."""
-    if proposal.state not in PROPOSAL_OPEN_STATES:
+    if not proposals_domain.allows(proposals_domain.Work.DECIDE, proposal.state):
         return Conflict(
             _("Only a proposal in discussion can be brought to a decision; this one is: %(state)s.")
             % {"state": proposal.get_state_display()}
@@ -313,24 +249,23 @@ def can_view_record(user: Any, record: Record) -> bool:
     )
 
 
-def require_eligible(user: Any, decision: Decision, standing: Standing | None = None) -> None:
-    """Only eligible members take part, and in a live decision only once checked in.
+def require_in_session(decision: Decision, session_id: int | None) -> None:
+    """A command on a session's socket may only touch that session's decisions."""
+    if session_id is not None and decision.session_id != session_id:
+        raise NotFound(_("There is no such decision in this session."))
 
-    With ``standing`` (read with the decision) it asks the database nothing more; the
-    rule is :func:`eligible_memberships`'s: a member's role, and the group if any.
-    """
+
+def require_eligible(user: Any, decision: Decision, standing: Standing | None = None) -> None:
+    """Only eligible members take part, and in a live decision only once checked in
+    (:mod:`voting.eligibility`). With ``standing`` (read with the decision) it asks the
+    database nothing more."""
     if standing is None:
-        eligible = is_eligible(user, decision)
-    else:
-        eligible = standing.role == Role.MEMBER and standing.in_group
-    if not eligible:
+        standing = eligibility.standing(user, decision)
+    if not standing.eligible:
         refuse(
             user, decision, _("Only the members this decision belongs to can take part."), standing
         )
-    if decision.session_id is None:
-        return
-    present = is_present(user, decision) if standing is None else standing.present
-    if not present:
+    if decision.session_id is not None and not standing.present:
         raise Forbidden(_('Check in first: press "I\'m here".'))
 
 

@@ -12,7 +12,7 @@ from django.db.models.fields.json import KT
 from django.urls import reverse
 from django.utils import timezone
 
-from voting import domain
+from voting import domain, eligibility
 from voting.models import Decision, Record, Round, Stance
 
 ADOPTED = {domain.Outcome.ADOPTED.value, domain.Outcome.ADOPTED_BY_FALLBACK.value}
@@ -41,14 +41,12 @@ def counted(decisions: QuerySet[Decision]) -> QuerySet[Decision]:
     """Decisions with what their tallies count, in the same query whatever the number of
     members: ``eligible_count``, ``present_count``, and the open round's id and number
     (``open_round_id``, ``open_round_number``, None between rounds)."""
-    from voting.permissions import count_eligible, count_present
-
     open_rounds = Round.objects.filter(
         decision_id=OuterRef("pk"), closed_at__isnull=True
     ).order_by()
     return decisions.annotate(
-        eligible_count=count_eligible(),
-        present_count=count_present(),
+        eligible_count=eligibility.count_eligible(),
+        present_count=eligibility.count_present(),
         open_round_id=Subquery(open_rounds.values("pk")[:1]),
         open_round_number=Subquery(open_rounds.values("number")[:1]),
     )
@@ -76,11 +74,9 @@ def present_count(decision: Decision) -> int:
     """How many of those who may take part are checked in to the decision's session."""
     if decision.session_id is None:
         return 0
-    from voting.permissions import count_present
-
     found = (
         Decision.objects.filter(pk=decision.pk)
-        .annotate(n=count_present())
+        .annotate(n=eligibility.count_present())
         .values_list("n", flat=True)
         .first()
     )

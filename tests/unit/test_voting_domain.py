@@ -187,16 +187,35 @@ def test_bad_policy(raw, field):
 )
 def test_bad_stance(method, stance, field):
     with pytest.raises(StanceError) as info:
-        check_stance(method, stance)
+        check_stance(method, option=stance.option, reason=stance.reason)
     assert info.value.field == field
 
 
 def test_ranked_stance_checks():
     alts = ("a", "b", STATUS_QUO)
-    assert check_stance(Method.RANKED, Stance(ranking=("b",)), alts).ranking == ("b",)
+    assert check_stance(Method.RANKED, ranking=("b",), alternatives=alts).ranking == ("b",)
     for bad in ((), ("a", "a"), ("a", "zz")):
-        with pytest.raises(StanceError):
-            check_stance(Method.RANKED, Stance(ranking=bad), alts)
+        with pytest.raises(StanceError) as info:
+            check_stance(Method.RANKED, ranking=bad, alternatives=alts)
+        assert (info.value.field, info.value.code) == ("ranking", "choice")
+
+
+@pytest.mark.parametrize("method", list(Method))
+@pytest.mark.parametrize(("option", "ranking"), [(None, None), ("consent", ("a",)), ("agree", ())])
+def test_a_stance_gives_an_option_or_a_ranking(method, option, ranking):
+    """Neither or both is refused first, whatever the method, before any other check."""
+    with pytest.raises(StanceError) as info:
+        check_stance(method, option=option, ranking=ranking, alternatives=("a", STATUS_QUO))
+    assert (info.value.field, info.value.code) == ("option", "either")
+
+
+def test_the_option_errors_carry_their_codes():
+    with pytest.raises(StanceError) as info:
+        check_stance(Method.CONSENT, option="objection")
+    assert info.value.code == "reason"
+    with pytest.raises(StanceError) as info:
+        check_stance(Method.CONSENT, option="agree")
+    assert info.value.code == "choice"
 
 
 # --- Schulze ---------------------------------------------------------------------------------

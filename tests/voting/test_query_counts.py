@@ -16,7 +16,7 @@ from assembly.models import Membership, Role, Session, User, WorkingGroup, Worki
 from common.errors import ServiceError
 from tests.conftest import make_user, need, uses_postgres
 from tests.voting.conftest import check_in, new_decision
-from voting import permissions, selectors, services
+from voting import eligibility, selectors, services, tallies
 from voting.models import Decision, Participation, Record, Stance, StanceChange
 
 pytestmark = pytest.mark.django_db
@@ -131,7 +131,7 @@ def test_a_tally_takes_two_queries_whatever_the_size(
     for user in voters[: size // 2]:
         services.cast_stance(user, live_round.pk, option="consent")
     with django_assert_num_queries(2):
-        built = services._tally_frame(live_round.pk)
+        built = tallies._tally_frame(live_round.pk)
     assert built is not None
     with django_assert_num_queries(2):
         tally = selectors.live_tally(live_round)
@@ -227,7 +227,7 @@ def test_counts_follow_the_working_group(assembly, present, facilitator, member,
     counted = {d.pk: d for d in selectors.counted(Decision.objects.all())}
     for decision in (whole, grouped, elsewhere):
         row = vars(counted[decision.pk])
-        assert row["eligible_count"] == permissions.eligible_ids(decision).count()
+        assert row["eligible_count"] == eligibility.eligible_count(decision)
     assert vars(counted[whole.pk])["eligible_count"] == 3 + 4
     assert vars(counted[whole.pk])["present_count"] == 3 + 1
     assert vars(counted[grouped.pk])["eligible_count"] == 3
