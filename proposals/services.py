@@ -492,7 +492,6 @@ def _accept(actor: Any, amendment_id: int) -> Version | None:
     _require(proposal, domain.Work.WRITE)
     current = selectors.current_version(proposal)
     merged = domain.reapply(amendment.base_version.text, amendment.text, current.text)
-    now = timezone.now()
     if merged is None:
         if not amendment.needs_rebase:
             amendment.needs_rebase = True
@@ -508,6 +507,13 @@ def _accept(actor: Any, amendment_id: int) -> Version | None:
             amendment.author,
             amendment,
         )
+    _mark_accepted(actor, amendment, proposal, version)
+    return version
+
+
+def _mark_accepted(actor: Any, amendment: Amendment, proposal: Proposal, version: Version) -> None:
+    """The amendment became ``version``: by a co-author's acceptance (``actor``), or by
+    winning a ranked choice (no actor; who promoted it stays its decider)."""
     audit.record(
         actor,
         "proposal.amendment_accepted",
@@ -519,10 +525,10 @@ def _accept(actor: Any, amendment_id: int) -> Version | None:
     amendment.status = Amendment.Status.ACCEPTED
     amendment.needs_rebase = False
     amendment.version = version
-    amendment.decided_by = actor
-    amendment.decided_at = now
+    if actor is not None:
+        amendment.decided_by = actor
+    amendment.decided_at = timezone.now()
     amendment.save()
-    return version
 
 
 @transaction.atomic
@@ -961,18 +967,7 @@ def decision_round_closed(event: voting_hooks.RoundClosed) -> None:
                 amendment.author,
                 amendment,
             )
-            audit.record(
-                None,
-                "proposal.amendment_accepted",
-                amendment,
-                assembly_id=proposal.assembly_id,
-                before={"status": amendment.status},
-                after={"status": Amendment.Status.ACCEPTED, "version": version.number},
-            )
-            amendment.status = Amendment.Status.ACCEPTED
-            amendment.version = version
-            amendment.decided_at = timezone.now()
-            amendment.save()
+            _mark_accepted(None, amendment, proposal, version)
             adopted = version
     if _follow(proposal, domain.Action.ADOPT):
         # The version the assembly adopted: what the round asked about (or the amendment

@@ -16,13 +16,12 @@ from typing import Any
 
 import pytest
 from django.contrib.auth.models import AnonymousUser
-from django.db import transaction
 from django.urls import reverse
 
-from common.errors import ServiceError
 from proposals import selectors, services
 from proposals.models import Amendment, Comment, Proposal
 from tests.proposals.conftest import TEXT, client_for, make_proposal
+from tests.rollback import accepted
 from tests.voting.conftest import check_in
 from voting import services as voting_services
 
@@ -39,22 +38,6 @@ STATES = [
     "withdrawn",
 ]
 READERS = ["coauthor", "member", "observer", "outsider", "anonymous"]
-
-
-class _RolledBack(Exception):
-    pass
-
-
-def accepted(act: Callable[[], Any]) -> bool:
-    """Whether the services accept ``act``; what it changed is rolled back."""
-    try:
-        with transaction.atomic():
-            act()
-            raise _RolledBack
-    except _RolledBack:
-        return True
-    except ServiceError:
-        return False
 
 
 def build(state: str, live_session: Any, people: dict[str, Any]) -> dict[str, Any]:

@@ -14,13 +14,12 @@ from typing import Any
 
 import pytest
 from django.contrib.auth.models import AnonymousUser
-from django.db import transaction
 
 from assembly import services as assembly_services
 from assembly.models import AgendaItem, Session, SessionStatus, SessionTask, Task
-from common.errors import ServiceError
 from proposals import services as proposal_services
 from realtime.protocol import REGISTRY, CommandContext, validate
+from tests import rollback
 from tests.proposals.conftest import make_proposal
 from tests.realtime.verify import snapshot
 from tests.voting.conftest import check_in
@@ -31,10 +30,6 @@ pytestmark = pytest.mark.django_db
 #: Commands about one agenda item, shown per item (the rest are the session's).
 ITEM_COMMANDS = ("agenda.open", "agenda.move", "agenda.remove")
 FALLBACK = {"fallback_after_rounds": 1, "fallback_share": "3/4"}
-
-
-class _RolledBack(Exception):
-    pass
 
 
 #: What the live screen does by posting a page form rather than by a socket command.
@@ -57,17 +52,9 @@ def accepted(name: str, user: Any, session_id: int, payload: dict[str, Any]) -> 
     form = FORMS.get(name)
     command = None if form else REGISTRY["round.close" if name == "round.fallback" else name]
     data = validate(command, payload) if command else payload  # a bad payload fails here
-    try:
-        with transaction.atomic():
-            if command is None:
-                FORMS[name](user, session_id, data)
-            else:
-                command.handler(CommandContext(user, session_id), data)
-            raise _RolledBack
-    except _RolledBack:
-        return True
-    except ServiceError:
-        return False
+    if command is None:
+        return rollback.accepted(lambda: FORMS[name](user, session_id, data))
+    return rollback.accepted(lambda: command.handler(CommandContext(user, session_id), data))
 
 
 def build(status: str, people: dict[str, Any]) -> Session:

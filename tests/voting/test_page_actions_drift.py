@@ -15,12 +15,11 @@ from typing import Any
 
 import pytest
 from django.contrib.auth.models import AnonymousUser
-from django.db import transaction
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from common.errors import ServiceError
+from tests.rollback import accepted
 from tests.voting.conftest import new_decision
 from voting import services
 from voting.models import Decision
@@ -35,21 +34,6 @@ FLAGS = {
     "can_fallback": "round.fallback",
     "can_record": "decision.record",
 }
-
-
-class _RolledBack(Exception):
-    pass
-
-
-def accepted(act: Callable[[], Any]) -> bool:
-    try:
-        with transaction.atomic():
-            act()
-            raise _RolledBack
-    except _RolledBack:
-        return True
-    except ServiceError:
-        return False
 
 
 def later() -> Any:
