@@ -38,7 +38,7 @@ from assembly.models import (
 )
 from audit import services as audit
 from common.errors import Conflict, Forbidden, Invalid, NotFound
-from realtime.protocol import frame
+from realtime.protocol import event_frame
 from realtime.publish import publish_on_commit, publish_snapshot
 
 MAX_TIMER_SECONDS = 3 * 60 * 60
@@ -568,8 +568,7 @@ def stop_timer(actor: Any, session_id: int) -> int:
 
 
 def _presence_frame(session_id: int) -> tuple[int, str]:
-    data = selectors.presence_changed(session_id)
-    return session_id, frame(events.PresenceChanged.name, None, data)
+    return session_id, event_frame(events.PresenceChanged(**selectors.presence_changed(session_id)))
 
 
 def publish_presence(session_id: int) -> None:

@@ -39,6 +39,12 @@ def frame(event_name: str, seq: int | None, data: dict[str, Any]) -> str:
     return encode({"event": event_name, "seq": seq, "data": data})
 
 
+def event_frame(event: Event, seq: int | None = None) -> str:
+    """The frame of a typed event (``seq`` None for the coalesced ones, which carry the
+    latest value and no sequence number)."""
+    return frame(event.name, seq, event_payload(event))
+
+
 def reply_ok(in_response: str | None, data: dict[str, Any] | None = None) -> str:
     return encode(
         {"event": "reply", "seq": None, "in_response": in_response, "ok": True, "data": data or {}}

@@ -27,9 +27,6 @@ from realtime.protocol import event_payload, frame
 
 log = logging.getLogger(__name__)
 
-#: Set by tests to check that every event survives a JSON round trip.
-STRICT_JSON = False
-
 
 def message(session_id: int, text: str) -> dict[str, Any]:
     """The channel-layer message that carries one frame to every process's hub."""

@@ -3,7 +3,7 @@ at most one tally frame per decision per coalescing window (``realtime.publish``
 
 from __future__ import annotations
 
-from realtime.protocol import frame
+from realtime.protocol import event_frame
 from realtime.publish import publish_snapshot
 from voting import events, selectors
 from voting.models import Decision
@@ -17,7 +17,7 @@ def _tally_frame(decision_id: int) -> tuple[int, str] | None:
     tally = selectors.live_tallies([decision]).get(decision.pk)
     if tally is None:
         return None
-    return decision.session_id, frame(events.TallyChanged.name, None, tally)
+    return decision.session_id, event_frame(events.TallyChanged(**tally))
 
 
 def publish_tally(decision_id: int) -> None:
