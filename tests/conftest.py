@@ -11,7 +11,9 @@ assembly.
 from __future__ import annotations
 
 import os
+import tempfile
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 import hypothesis
@@ -49,6 +51,21 @@ def need(condition: bool, reason: str) -> None:
     if STRICT:
         pytest.fail(f"ORTAK_TEST_STRICT=1 and {reason}")
     pytest.skip(reason)
+
+
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix: None) -> None:
+    """On SQLite, the test database is a file rather than Django's shared in-memory one.
+    The live path reads on its own database threads; in a shared-cache memory database a
+    write that meets another thread's read fails at once ("database table is locked")
+    instead of waiting its turn, as it does in a file."""
+    from django.conf import settings
+
+    database = settings.DATABASES["default"]
+    if database["ENGINE"] != "django.db.backends.sqlite3":
+        return
+    folder = Path(tempfile.gettempdir())
+    database.setdefault("TEST", {})["NAME"] = str(folder / f"ortak-test-{os.getpid()}.sqlite3")
 
 
 @pytest.fixture(scope="session", autouse=True)
