@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 STAMP := $(VENV)/.installed
 
-.PHONY: run test test-unit test-e2e check format messages bench clean
+.PHONY: run test test-sqlite test-unit test-e2e check format messages bench clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -24,6 +24,9 @@ run: $(STAMP)
 test: $(STAMP)
 	@$(BIN)/python -m pytest -q
 	@$(BIN)/python -m pytest -q -o addopts="-p no:cacheprovider" tests/e2e
+
+test-sqlite: $(STAMP)
+	@env -u DATABASE_URL -u REDIS_URL ORTAK_TEST_STRICT= $(BIN)/python -m pytest -q
 
 test-unit: $(STAMP)
 	@$(BIN)/python -m pytest -q tests/unit
