@@ -14,7 +14,7 @@ import os
 import tempfile
 from datetime import timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import hypothesis
 import pytest
@@ -65,7 +65,9 @@ def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix: N
     if database["ENGINE"] != "django.db.backends.sqlite3":
         return
     folder = Path(tempfile.gettempdir())
-    database.setdefault("TEST", {})["NAME"] = str(folder / f"ortak-test-{os.getpid()}.sqlite3")
+    test: dict[str, Any] = dict(cast("dict[str, Any]", database.get("TEST") or {}))
+    test["NAME"] = str(folder / f"ortak-test-{os.getpid()}.sqlite3")
+    database["TEST"] = test
 
 
 @pytest.fixture(scope="session", autouse=True)
